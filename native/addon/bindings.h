@@ -1,0 +1,11 @@
+// Registration functions, one per addon concern (see module.cc).
+#pragma once
+#include <napi.h>
+
+namespace iprobe {
+
+void RegisterX86Scanner(Napi::Env env, Napi::Object exports);
+void RegisterSourceLines(Napi::Env env, Napi::Object exports);
+void RegisterDemangle(Napi::Env env, Napi::Object exports);
+
+}  // namespace iprobe

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs what is missing, builds, tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh build test
+bash scripts/node-deps.sh
+npx vitest run "$@"

@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { runCli } from './run-cli.js';
+import { packageVersion } from '../util/package-version.js';
+
+const program = new Command('iprobe')
+  .description('Two-stage instrumentation for native services: coldpatch offline, hotpatch live.')
+  .version(packageVersion());
+
+await runCli(program);
