@@ -7,4 +7,6 @@ const program = new Command('iprobe')
   .description('Two-stage instrumentation for native services: coldpatch offline, hotpatch live.')
   .version(packageVersion());
 
+// Subcommands: each lives in ./commands/<name>.ts and exports register<Name>(program).
+
 await runCli(program);
