@@ -2,11 +2,13 @@
 import { Command } from 'commander';
 import { runCli } from './run-cli.js';
 import { packageVersion } from '../util/package-version.js';
+import { registerColdpatch } from './commands/coldpatch.js';
 
 const program = new Command('iprobe')
   .description('Two-stage instrumentation for native services: coldpatch offline, hotpatch live.')
   .version(packageVersion());
 
 // Subcommands: each lives in ./commands/<name>.ts and exports register<Name>(program).
+registerColdpatch(program);
 
 await runCli(program);
