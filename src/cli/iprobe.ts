@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { runCli } from './run-cli.js';
 import { packageVersion } from '../util/package-version.js';
 import { registerColdpatch } from './commands/coldpatch.js';
+import { registerProbes } from './commands/probes.js';
 
 const program = new Command('iprobe')
   .description('Two-stage instrumentation for native services: coldpatch offline, hotpatch live.')
@@ -10,5 +11,6 @@ const program = new Command('iprobe')
 
 // Subcommands: each lives in ./commands/<name>.ts and exports register<Name>(program).
 registerColdpatch(program);
+registerProbes(program);
 
 await runCli(program);

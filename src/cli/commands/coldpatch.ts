@@ -67,4 +67,4 @@ function describe(s: ColdpatchSummary, flags: ColdpatchFlags): string {
 }
 
 const total = (s: ColdpatchSummary) => Object.values(s.sites).reduce((a, b) => a + b, 0);
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
+const mb = (bytes: number) => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(2)} MB`);
