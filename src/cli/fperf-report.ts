@@ -5,7 +5,7 @@ import { formatTable } from './format-table.js';
 
 export function formatEventListing(l: EventListing): string {
   const hw = l.hardware;
-  const where = hw.virtualized ? `, ${hw.virtualVendor || 'virtual machine'} virtual machine` : '';
+  const where = hw.virtualized ? `, ${hw.virtualVendor ? `${hw.virtualVendor} ` : ''}virtual machine` : '';
   const out = [`PAPI ${l.papiVersion} on ${hw.model || hw.vendor}${where}, ${hw.cpus} CPUs`, '', 'Components:'];
   out.push(
     indent(

@@ -30,7 +30,7 @@ export interface DefaultEventSet {
   reason: string;
 }
 
-interface Tier {
+export interface EventTier {
   tier: DefaultTier;
   /** Best first; the default set is the available ones among them. */
   events: readonly string[];
@@ -38,7 +38,7 @@ interface Tier {
   needsOneOf: readonly string[];
 }
 
-export const DEFAULT_TIERS: readonly Tier[] = [
+export const DEFAULT_TIERS: readonly EventTier[] = [
   {
     tier: 'hardware-presets',
     events: ['PAPI_TOT_CYC', 'PAPI_TOT_INS', 'PAPI_L1_DCM'],
@@ -94,11 +94,14 @@ export function chooseDefaultEvents(
 
 function tierReason(tier: DefaultTier, catalog: EventAvailability): string {
   if (tier === 'hardware-presets') return 'hardware PMU: using PAPI presets';
+  const availableIn = (t: DefaultTier) =>
+    catalog.events.some((e) => e.available && DEFAULT_TIERS.find((d) => d.tier === t)!.needsOneOf.includes(e.name));
   if (tier === 'generic-hardware') {
-    return "hardware PMU, but this PAPI has no presets for the CPU: using the kernel's generic hardware events";
+    return availableIn('hardware-presets')
+      ? "using the kernel's generic hardware events"
+      : "hardware PMU, but this PAPI has no presets for the CPU: using the kernel's generic hardware events";
   }
-  const hardware = catalog.events.some((e) => e.available && DEFAULT_TIERS.slice(0, 2).some((t) => t.events.includes(e.name)));
-  if (hardware) return 'using software events';
+  if (availableIn('hardware-presets') || availableIn('generic-hardware')) return 'using software events';
   const vm = catalog.hardware?.virtualized ? ` (${catalog.hardware.virtualVendor || 'a'} virtual machine)` : '';
   return `no hardware PMU${vm}: using software events`;
 }

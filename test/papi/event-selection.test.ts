@@ -119,6 +119,13 @@ describe('chooseDefaultEvents', () => {
     expect(tried.map((t) => t[0])).toEqual(['PAPI_TOT_CYC', 'perf::CYCLES', 'perf::TASK-CLOCK']);
     expect(d.tier).toBe('software');
     expect(d.reason).toMatch(/^PAPI_TOT_CYC, PAPI_TOT_INS, PAPI_L1_DCM cannot be counted together \(Event exists.*limits\); perf::CYCLES.*; using software events$/);
+
+    const generic = chooseDefaultEvents(withPmu({ PAPI_TOT_CYC: true, PAPI_TOT_INS: true }), (events) =>
+      events[0] === 'PAPI_TOT_CYC' ? 'refused' : undefined,
+    );
+    expect(generic.reason).toBe(
+      "PAPI_TOT_CYC, PAPI_TOT_INS cannot be counted together (refused); using the kernel's generic hardware events",
+    );
   });
 
   test('nothing countable: a UserError with a hint', () => {
