@@ -97,7 +97,7 @@ export function renderMarkdown(report: OverheadReport): string {
   ];
   if (report.geomeanOver > 0) {
     lines.push(
-      `| geometric mean (${report.geomeanOver} benchmarks) | | ${ratio(report.geomean.instr!)} | ${ratio(report.geomean.cold!)} |`,
+      `| geometric mean (${report.geomeanOver} benchmark${report.geomeanOver === 1 ? '' : 's'}) | | ${ratio(report.geomean.instr!)} | ${ratio(report.geomean.cold!)} |`,
     );
   }
   lines.push(
