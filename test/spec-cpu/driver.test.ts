@@ -190,3 +190,27 @@ describe('clear errors, one line, nothing run', () => {
     expect(r.stderr).toMatch(/^iprobe-spec: iprobe is not built: .*unbuilt\/dist\/spec-cpu\/iprobe-spec\.js is missing \(run 'npm ci'/);
   });
 });
+
+describe('collect: a table from result files the user already has', () => {
+  test('raw and CSV files mixed; every benchmark found is a row', async () => {
+    const out = path.join(dir, 'collect-out');
+    const r = await iprobeSpec([
+      'collect', '--plain', path.join(FIXTURES, 'CPU2017.001.intrate.refrate.csv'), '--instr', RESULTS['iprobe-instr'], '--cold', RESULTS['iprobe-cold'], '-o', out,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('| 505.mcf_r | 331.0 | 399.1 (1.206×) | 331.8 (1.002×) |');
+    expect(r.stdout).toContain('| 502.gcc_r | 262.6 | 331.2 (1.261×) | failed (CE) |');
+    expect(readFileSync(path.join(out, 'results.md'), 'utf8')).toBe(r.stdout);
+  });
+
+  test('peak asked of base-only results; a file that is not a result', async () => {
+    const args = ['collect', '--plain', RESULTS['iprobe-plain'], '--instr', RESULTS['iprobe-instr'], '--cold', RESULTS['iprobe-cold']];
+    expectOneLineError(await iprobeSpec([...args, '--tune', 'peak', '-o', path.join(dir, 'c2')]), /no peak results in those files/);
+    const bogus = path.join(dir, 'bogus.rsf');
+    writeFileSync(bogus, 'hello\n');
+    expectOneLineError(
+      await iprobeSpec(['collect', '--plain', bogus, '--instr', bogus, '--cold', bogus, '-o', path.join(dir, 'c3')]),
+      /bogus\.rsf is not a SPEC CPU raw result file/,
+    );
+  });
+});
