@@ -29,12 +29,14 @@ export interface OverheadReport {
 export function buildOverheadReport(options: {
   title: string;
   tune: string;
-  /** The benchmarks to report, in order; undefined: every benchmark found in any result file. */
+  /** The benchmarks to report, in order; undefined: every benchmark with `tune` results in any file. */
   benchmarks?: readonly string[];
   results: Record<VariantKey, readonly SpecResultFile[]>;
   skipped?: readonly SkippedBenchmark[];
 }): OverheadReport {
-  const found = new Set(VARIANTS.flatMap((v) => options.results[v.key].flatMap((f) => [...f.benchmarks.keys()])));
+  const found = new Set(
+    VARIANTS.flatMap((v) => options.results[v.key].flatMap((f) => [...f.benchmarks].filter(([, t]) => t.has(options.tune)).map(([b]) => b))),
+  );
   const benchmarks = options.benchmarks ?? [...found].sort();
   const rows = benchmarks.map((benchmark): OverheadRow => {
     const outcomes = Object.fromEntries(
