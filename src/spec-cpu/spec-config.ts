@@ -52,6 +52,10 @@ export function generateSpecConfig(o: SpecConfigOptions): string {
     '',
     `include: ${o.baseConfig}`,
     '',
+    // The tools refuse a label that no section marker names (allow_label_override / allow_extension_override).
+    `default=default=${plain.label}:`,
+    '   # nothing added: the base config as it is',
+    '',
     `default=default=${instr.label}:`,
     ...flags,
     '',

@@ -10,7 +10,7 @@ function sections(config: string): Map<string, string[]> {
   let current = 'header';
   for (const line of config.split('\n')) {
     if (/^[^\s#].*:$/.test(line)) result.set((current = line.slice(0, -1)), []);
-    else if (line.trim() !== '' && !line.startsWith('#')) result.get(current)!.push(line.trim());
+    else if (line.trim() !== '' && !line.trim().startsWith('#')) result.get(current)!.push(line.trim());
   }
   return result;
 }
@@ -25,7 +25,8 @@ describe.each(['cpu2017', 'cpu2006'] as const)('%s', (version) => {
   });
 
   test('plain adds nothing; instr adds -finstrument-functions to C and C++; cold adds it and the hook', () => {
-    expect([...parsed.keys()]).toEqual(['header', 'default=default=iprobe-instr', 'default=default=iprobe-cold']);
+    expect([...parsed.keys()]).toEqual(['header', 'default=default=iprobe-plain', 'default=default=iprobe-instr', 'default=default=iprobe-cold']);
+    expect(parsed.get('default=default=iprobe-plain')).toEqual([]);
     const flags = ['EXTRA_COPTIMIZE   = -finstrument-functions', 'EXTRA_CXXOPTIMIZE = -finstrument-functions'];
     expect(parsed.get('default=default=iprobe-instr')).toEqual(flags);
     expect(parsed.get('default=default=iprobe-cold')).toEqual([
