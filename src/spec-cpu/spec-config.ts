@@ -52,14 +52,17 @@ export function generateSpecConfig(o: SpecConfigOptions): string {
     '',
     `include: ${o.baseConfig}`,
     '',
-    // The tools refuse a label that no section marker names (allow_label_override / allow_extension_override).
+    // The tools stop on a label that defines no settings (unless allow_label_override, allow_extension_override in
+    // CPU2006), so each section sets IPROBE_VARIANT, a make variable of our own that no compile line uses.
     `default=default=${plain.label}:`,
-    '   # nothing added: the base config as it is',
+    `   IPROBE_VARIANT    = ${plain.key}`,
     '',
     `default=default=${instr.label}:`,
+    `   IPROBE_VARIANT    = ${instr.key}`,
     ...flags,
     '',
     `default=default=${cold.label}:`,
+    `   IPROBE_VARIANT    = ${cold.key}`,
     ...flags,
     `   build_post_bench  = ${o.hookArgv.map(configWord).join(' ')}`,
     '',

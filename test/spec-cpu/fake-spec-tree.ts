@@ -2,7 +2,7 @@
  * A stand-in SPEC CPU installation for driving iprobe-spec end to end: shrc,
  * a base config, and a bin/runcpu (or bin/runspec) script that logs its
  * arguments and does what the real tools do with the parts iprobe-spec relies
- * on: it refuses a label no section marker names; --action=build compiles each benchmark in
+ * on: it refuses a label that defines no settings; --action=build compiles each benchmark in
  * benchspec/CPU/<bench>/build/build_<tune>_<label>.0000 with the label
  * section's EXTRA_COPTIMIZE, runs that section's build_post_bench there, then
  * copies the executable to exe/<exe>_<tune>.<label>; --action=run refuses
@@ -56,7 +56,8 @@ done
 n=$(printf '%03d' $(( $(ls "$SPEC/result" | grep -c '\\.log$' || true) + 1 )))
 echo "log of run $n" > "$SPEC/result/CPU2017.$n.log"
 cfg="$SPEC/config/$config.cfg"
-grep -qx "default=default=$label:" "$cfg" || { echo "${runner}: label $label is in no section marker" >&2; exit 1; }
+[[ -n $(awk -v sec="default=default=$label:" '/^[^ #].*:[ ]*$/ { insec = ($0 == sec); next } insec && /^[ \t]+[A-Za-z_]+ *=/' "$cfg") ]] ||
+  { echo "ERROR: The label '$label' defines no settings in the config file!" >&2; exit 1; }
 include=$(sed -n 's/^include: *//p' "$cfg")
 [[ -f "$SPEC/config/$include" ]] || { echo "${runner}: cannot include $include" >&2; exit 1; }
 section_value() {

@@ -24,12 +24,13 @@ describe.each(['cpu2017', 'cpu2006'] as const)('%s', (version) => {
     expect(parsed.get('header')).toEqual(['include: mine.cfg']);
   });
 
-  test('plain adds nothing; instr adds -finstrument-functions to C and C++; cold adds it and the hook', () => {
+  test('plain adds no flag; instr adds -finstrument-functions to C and C++; cold adds it and the hook', () => {
     expect([...parsed.keys()]).toEqual(['header', 'default=default=iprobe-plain', 'default=default=iprobe-instr', 'default=default=iprobe-cold']);
-    expect(parsed.get('default=default=iprobe-plain')).toEqual([]);
+    expect(parsed.get('default=default=iprobe-plain')).toEqual(['IPROBE_VARIANT    = plain']);
     const flags = ['EXTRA_COPTIMIZE   = -finstrument-functions', 'EXTRA_CXXOPTIMIZE = -finstrument-functions'];
-    expect(parsed.get('default=default=iprobe-instr')).toEqual(flags);
+    expect(parsed.get('default=default=iprobe-instr')).toEqual(['IPROBE_VARIANT    = instr', ...flags]);
     expect(parsed.get('default=default=iprobe-cold')).toEqual([
+      'IPROBE_VARIANT    = cold',
       ...flags,
       'build_post_bench  = /usr/bin/node /opt/iprobe/dist/spec-cpu/coldpatch-hook.js',
     ]);
