@@ -8,27 +8,15 @@ import path from 'node:path';
 import { runCli } from '../cli/run-cli.js';
 import { UserError } from '../util/user-error.js';
 import { buildOverheadReport } from './overhead-table.js';
-import { executePlan, planDriverRun, printDryRun, writeReport, type DriverIo } from './spec-driver.js';
+import { executePlan, planDriverRun, printDryRun, writeReport, type DriverIo, type DriverOptions } from './spec-driver.js';
 import { readCsvResult } from './spec-csv-result.js';
 import { readRawResult } from './spec-raw-result.js';
 import type { SpecResultFile } from './spec-result.js';
 import type { VariantKey } from './spec-variants.js';
 
-interface RunFlags {
-  specDir?: string;
-  suite?: string;
-  tune: string;
-  iterations: number;
-  size: string;
-  benchmarks?: string[];
-  baseConfig?: string;
-  configName: string;
-  define: string[];
-  outputRoot?: string;
-  outputDir: string;
-  dryRun?: boolean;
-  force?: boolean;
-}
+/** What commander hands the run action: DriverOptions, with the two required ones checked by hand. */
+type RunFlags = Partial<Pick<DriverOptions, 'specDir' | 'suite'>> &
+  Omit<DriverOptions, 'specDir' | 'suite' | 'defines' | 'force'> & { define: string[]; dryRun?: boolean; force?: boolean };
 
 interface CollectFlags extends Record<VariantKey, string[]> {
   tune: string;
@@ -75,21 +63,8 @@ Examples:
   .action(async (flags: RunFlags) => {
     if (!flags.specDir) throw new UserError('no SPEC directory', 'pass --spec-dir DIR (or source shrc so that $SPEC is set)');
     if (!flags.suite) throw new UserError('no suite', 'pass --suite (intrate, fprate, intspeed, fpspeed for CPU2017; int, fp for CPU2006)');
-    const plan = await planDriverRun({
-      specDir: flags.specDir,
-      suite: flags.suite,
-      tune: flags.tune,
-      iterations: flags.iterations,
-      size: flags.size,
-      benchmarks: flags.benchmarks,
-      baseConfig: flags.baseConfig,
-      configName: flags.configName,
-      defines: flags.define,
-      outputDir: flags.outputDir,
-      outputRoot: flags.outputRoot,
-      dryRun: flags.dryRun === true,
-      force: flags.force === true,
-    });
+    const { specDir, suite } = flags;
+    const plan = await planDriverRun({ ...flags, specDir, suite, defines: flags.define, force: flags.force === true });
     if (flags.dryRun) printDryRun(plan, io);
     else await executePlan(plan, io);
   });

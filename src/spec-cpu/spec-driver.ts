@@ -33,7 +33,6 @@ export interface DriverOptions {
   defines: string[];
   outputDir: string;
   outputRoot?: string;
-  dryRun: boolean;
   force: boolean;
 }
 

@@ -140,8 +140,12 @@ describe('a full run against the fake tree', () => {
 });
 
 describe('clear errors, one line, nothing run', () => {
-  test('SPEC directory missing', async () => {
+  test('SPEC directory missing; required choices not made', async () => {
     expectOneLineError(await iprobeSpec(['--spec-dir', path.join(dir, 'nowhere'), '--suite', 'intrate']), /SPEC directory .*nowhere does not exist/);
+    const spec = makeFakeSpecTree(path.join(dir, 'choices'));
+    expectOneLineError(await iprobeSpec(['--spec-dir', spec.root]), /no suite \(pass --suite/);
+    expectOneLineError(await iprobeSpec(['--spec-dir', spec.root, '--suite', 'intrate', '--tune', 'fast']), /unknown tune 'fast' \(use base or peak\)/);
+    expect((await iprobeSpec(['--spec-dir', spec.root, '--suite', 'intrate', '--iterations', '0'])).stderr).toMatch(/--iterations.*expected a whole number of at least 1/);
   });
 
   test('not a SPEC tree', async () => {
