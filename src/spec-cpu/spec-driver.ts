@@ -59,11 +59,11 @@ export interface DriverIo {
 
 const HOOK_SCRIPT = path.join(projectRoot, 'dist', 'spec-cpu', 'coldpatch-hook.js');
 
-/** What the cold build's hook needs: the compiled hook, the CLI it shares code with, and the native addon. */
+/** What the cold build's hook needs: the compiled hook and coldpatch, and the native addon coldpatch loads. */
 export function checkIprobeBuilt(root = projectRoot): void {
   const needed = [
     path.join(root, 'dist', 'spec-cpu', 'coldpatch-hook.js'),
-    path.join(root, 'dist', 'cli', 'iprobe.js'),
+    path.join(root, 'dist', 'coldpatch', 'coldpatch.js'),
     path.join(root, 'build', 'Release', 'iprobe.node'),
   ];
   const missing = needed.filter((f) => !existsSync(f));

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { sha256Of } from '../../src/probelist/binary-identity.js';
+import { checkIprobeBuilt } from '../../src/spec-cpu/spec-driver.js';
 import { runProgram, type CliResult } from '../support/iprobe-cli.js';
 import { PROJECT_ROOT } from '../support/paths.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -182,6 +183,16 @@ describe('clear errors, one line, nothing run', () => {
     );
     const forced = await iprobeSpec(['--spec-dir', spec.root, '--suite', 'intrate', '--dry-run', '--force']);
     expect(forced.code).toBe(0);
+  });
+
+  test('iprobe not built: the driver checks for the hook, coldpatch and the native addon', () => {
+    const unbuilt = path.join(dir, 'unbuilt-root');
+    mkdirSync(path.join(unbuilt, 'dist', 'spec-cpu'), { recursive: true });
+    writeFileSync(path.join(unbuilt, 'dist', 'spec-cpu', 'coldpatch-hook.js'), '');
+    expect(() => checkIprobeBuilt(unbuilt)).toThrow(
+      new RegExp(`^iprobe is not built: ${unbuilt}/dist/coldpatch/coldpatch\\.js, ${unbuilt}/build/Release/iprobe\\.node are missing$`),
+    );
+    expect(() => checkIprobeBuilt()).not.toThrow();
   });
 
   test('iprobe not built: the wrapper says so', async () => {
