@@ -86,7 +86,7 @@ function cell(outcome: BenchmarkOutcome, r?: number): string {
 }
 
 export function renderMarkdown(report: OverheadReport): string {
-  const [plain, instr, cold] = VARIANTS.map((v) => v.title) as [string, string, string];
+  const [plain, instr, cold] = VARIANTS.map((v) => v.title);
   const lines = [
     `### ${report.title}`,
     '',

@@ -29,7 +29,7 @@ export interface SpecConfigOptions {
 }
 
 export function generateSpecConfig(o: SpecConfigOptions): string {
-  const [plain, instr, cold] = VARIANTS as [(typeof VARIANTS)[0], (typeof VARIANTS)[1], (typeof VARIANTS)[2]];
+  const [plain, instr, cold] = VARIANTS;
   const tag = o.version === 'cpu2017' ? 'label' : 'extension';
   const runner = o.version === 'cpu2017' ? 'runcpu --label' : 'runspec --extension';
   const verifyOption = o.version === 'cpu2017' ? 'verify_binaries' : 'check_md5';

@@ -154,8 +154,8 @@ export function printDryRun(plan: DriverPlan, io: DriverIo): void {
   io.out('\n# 2. build the three variants\n');
   for (const call of plan.builds) io.out(`${runnerCommandLine(tree, call.args)}\n`);
   io.out(
-    `\n# 3. check the builds: ${VARIANTS[0]!.label} executables do not reference __cyg_profile_func_enter, ` +
-      `${VARIANTS[1]!.label} ones do, and each <exe>_${options.tune}.${VARIANTS[2]!.label} matches the sha256 of its <exe>.probes.json\n`,
+    `\n# 3. check the builds: ${VARIANTS[0].label} executables do not reference __cyg_profile_func_enter, ` +
+      `${VARIANTS[1].label} ones do, and each <exe>_${options.tune}.${VARIANTS[2].label} matches the sha256 of its <exe>.probes.json\n`,
   );
   io.out('\n# 4. run them\n');
   for (const call of plan.runs) io.out(`${runnerCommandLine(tree, call.args)}\n`);

@@ -7,7 +7,7 @@ export interface Variant {
   title: string;
 }
 
-export const VARIANTS: readonly Variant[] = [
+export const VARIANTS: readonly [plain: Variant, instr: Variant, cold: Variant] = [
   { key: 'plain', label: 'iprobe-plain', title: 'plain' },
   { key: 'instr', label: 'iprobe-instr', title: 'instrumented' },
   { key: 'cold', label: 'iprobe-cold', title: 'coldpatched' },
