@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = ['--import', 'tsx', 'src/cli/parikshan.ts'];
+const STOP_TIMEOUT_MS = 20_000;
 
 export interface LogLine {
   level: number;
@@ -50,7 +51,11 @@ export async function startParikshan(args: string[]): Promise<RunningParikshan> 
     port: (option) => Number(addresses[option]!.split(':').pop()),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);
-      return exited;
+      // A test that failed half-way may leave a connection that never finishes.
+      const killer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      const code = await exited;
+      clearTimeout(killer);
+      return code;
     },
   };
 }

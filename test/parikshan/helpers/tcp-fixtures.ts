@@ -48,10 +48,14 @@ export async function startXorServer(behaviour: ReplicaBehaviour = { kind: 'fast
         socket.resetAndDestroy();
         return;
       }
-      if (behaviour.kind !== 'sink') socket.write(xor(chunk));
+      // Like a real server, stop reading while the peer does not take the answers.
+      if (behaviour.kind !== 'sink' && !socket.write(xor(chunk))) {
+        socket.pause();
+        socket.once('drain', () => socket.resume());
+      }
       if (behaviour.kind === 'slow') {
         socket.pause();
-        setTimeout(() => socket.resume(), behaviour.delayMs);
+        setTimeout(() => socket.writableNeedDrain || socket.resume(), behaviour.delayMs);
       }
     });
     socket.on('end', () => {
