@@ -3,8 +3,8 @@ import { firstDifference, type ExchangeSummary } from './exchange-recorder.js';
 /** How many divergent exchanges are kept for inspection (the most recent ones). */
 export const DIVERGENCE_SAMPLE_SIZE = 32;
 
-const EXCERPT_BYTES = 32;
-const EXCERPT_CONTEXT = 8;
+const EXCERPT_BYTES = 48;
+const EXCERPT_CONTEXT = 16;
 
 export interface DivergenceSample {
   at: string;
@@ -16,7 +16,7 @@ export interface DivergenceSample {
   replicaOffset: number;
   productionLength: number;
   replicaLength: number;
-  /** First differing byte, counted in the compared bytes (after --ignore); null if beyond the retained head. */
+  /** First differing byte, counted in the compared bytes (after --ignore); null if beyond the retained head (1 KiB). */
   firstDifference: number | null;
   /** The bytes around the first difference, escaped: printable ASCII as is, the rest as \xNN. */
   production: string;

@@ -1,8 +1,11 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { NoiseFilter } from './noise-filter.js';
 
-/** How many leading bytes of each exchange are kept to show where two exchanges differ. */
-export const EXCHANGE_HEAD_BYTES = 64;
+/**
+ * How many leading bytes of each exchange are kept to show where two
+ * exchanges differ: enough to get past an HTTP response's headers.
+ */
+export const EXCHANGE_HEAD_BYTES = 1024;
 
 /**
  * With --ignore patterns, bytes are masked in windows of this size: a match

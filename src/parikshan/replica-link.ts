@@ -9,10 +9,10 @@ import type { CutReason, ReplicaSync } from './replica-sync.js';
 import type { NoiseFilter } from './noise-filter.js';
 
 /**
- * What one production response waiting to be compared costs in the debug
- * buffer: its digest, offsets and retained head (at most 64 bytes).
+ * What one production answer waiting to be compared costs in the debug buffer,
+ * besides its retained head (at most EXCHANGE_HEAD_BYTES): digest and offsets.
  */
-export const EXCHANGE_RECORD_BYTES = 128;
+export const EXCHANGE_RECORD_BYTES = 64;
 
 export interface MirrorSettings {
   /** --buffer: bytes one connection may hold for its replica. */
@@ -265,7 +265,7 @@ export class ReplicaLink {
     const production = this.productionExchange.finish();
     this.productionExchange = new ExchangeRecorder(production.index + 1, this.productionOutput, this.ctx.settings.filter);
     this.productionAnsweredSinceTurn = false;
-    const cost = production.length > 0 ? EXCHANGE_RECORD_BYTES : 0;
+    const cost = production.length > 0 ? EXCHANGE_RECORD_BYTES + production.head.length : 0;
     if (!this.admit(cost)) return false;
     this.queue.push({ kind: 'compare', production, requestOffset: this.turnRequestOffset, cost });
     return true;

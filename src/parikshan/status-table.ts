@@ -59,7 +59,7 @@ export function formatStatus(status: StatusReport): string {
           String(d.requestOffset),
           String(d.productionLength),
           String(d.replicaLength) + (d.timedOut ? ' (timeout)' : ''),
-          d.firstDifference === null ? '>64' : String(d.firstDifference),
+          d.firstDifference === null ? '>1KiB' : String(d.firstDifference),
           d.production,
           d.replica,
         ]),
