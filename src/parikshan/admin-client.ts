@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { UserError } from '../util/user-error.js';
 import { formatHostPort, type HostPort } from './host-port.js';
 import type { StatusReport } from './status-report.js';
@@ -14,22 +15,41 @@ export function resetReplica(admin: HostPort): Promise<StatusReport> {
   return request(admin, 'POST', '/reset');
 }
 
-async function request(admin: HostPort, method: string, path: string): Promise<StatusReport> {
+/**
+ * node:http rather than fetch: fetch refuses ports that browsers block (6000,
+ * 6665-6669, ...), and an admin endpoint may well be on one.
+ */
+function request(admin: HostPort, method: string, path: string): Promise<StatusReport> {
   const where = formatHostPort(admin);
-  let response: Response;
-  try {
-    response = await fetch(`http://${where}${path}`, { method, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-    throw new UserError(
-      `no parikshan admin endpoint at ${where} (${cause === 'ECONNREFUSED' ? 'connection refused' : cause})`,
-      'pass --admin with the --metrics address of the running duplicator or aggregator',
-    );
-  }
-  if (!response.ok) throw new UserError(`${where}${path} answered ${response.status} ${response.statusText}`);
-  const body = (await response.json()) as Partial<StatusReport>;
-  if (body.role !== 'duplicator' && body.role !== 'aggregator') {
-    throw new UserError(`${where} does not look like a parikshan admin endpoint`);
-  }
-  return body as StatusReport;
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest({ host: admin.host, port: admin.port, method, path, timeout: REQUEST_TIMEOUT_MS }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => {
+        if (response.statusCode !== 200) return reject(new UserError(`${where}${path} answered ${response.statusCode}`));
+        let status: Partial<StatusReport> | undefined;
+        try {
+          status = JSON.parse(body) as Partial<StatusReport>;
+        } catch {
+          // handled below
+        }
+        if (status?.role !== 'duplicator' && status?.role !== 'aggregator') {
+          return reject(new UserError(`${where} does not look like a parikshan admin endpoint`));
+        }
+        resolve(status as StatusReport);
+      });
+    });
+    outgoing.on('timeout', () => outgoing.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+    outgoing.on('error', (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'ECONNREFUSED' ? 'connection refused' : (err.code ?? err.message);
+      reject(
+        new UserError(
+          `no parikshan admin endpoint at ${where} (${why})`,
+          'pass --admin with the --metrics address of the running duplicator or aggregator',
+        ),
+      );
+    });
+    outgoing.end();
+  });
 }

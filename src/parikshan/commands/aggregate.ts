@@ -3,7 +3,7 @@ import { createAggregator } from '../aggregator.js';
 import { parseHostPort } from '../host-port.js';
 import { createLogger } from '../logger.js';
 import { addMirrorOptions, parseMirrorOptions, type RawMirrorOptions } from './mirror-options.js';
-import { runUntilSignalled } from './run-until-signalled.js';
+import { serveUntilSignalled } from './run-until-signalled.js';
 
 interface RawAggregateOptions extends RawMirrorOptions {
   productionListen: string;
@@ -31,7 +31,6 @@ export function registerAggregate(program: Command): void {
     };
     const log = createLogger('aggregator', options.logLevel);
     const service = createAggregator(config, log);
-    await service.start();
-    await runUntilSignalled(service, log, options.drainTimeoutMs);
+    await serveUntilSignalled(service, log, options.drainTimeoutMs);
   });
 }

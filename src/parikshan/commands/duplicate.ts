@@ -3,7 +3,7 @@ import { createDuplicator } from '../duplicator.js';
 import { parseHostPort } from '../host-port.js';
 import { createLogger } from '../logger.js';
 import { addMirrorOptions, parseMirrorOptions, type RawMirrorOptions } from './mirror-options.js';
-import { runUntilSignalled } from './run-until-signalled.js';
+import { serveUntilSignalled } from './run-until-signalled.js';
 
 interface RawDuplicateOptions extends RawMirrorOptions {
   listen: string;
@@ -31,7 +31,6 @@ export function registerDuplicate(program: Command): void {
     };
     const log = createLogger('duplicator', options.logLevel);
     const service = createDuplicator(config, log);
-    await service.start();
-    await runUntilSignalled(service, log, options.drainTimeoutMs);
+    await serveUntilSignalled(service, log, options.drainTimeoutMs);
   });
 }
