@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { getJson, startParikshan, waitFor, type RunningParikshan } from './helpers/parikshan-process.js';
+import { getJson, startParikshan, waitForIdle, type RunningParikshan } from './helpers/parikshan-process.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
 import { RespClient } from './helpers/resp-client.js';
 import type { StatusReport } from '../../src/parikshan/status-report.js';
@@ -49,10 +49,7 @@ describe('aggregator in front of a real redis upstream', () => {
     expect(replicaReplies.sort()).toEqual(productionReplies.sort());
     // Every INCR reached redis once, from production only.
     for (let c = 0; c < 4; c++) expect(await upstream.cli('GET', `orders:${c}`)).toBe('100');
-    const s = await waitFor('the replica side to finish', async () => {
-      const current = await status();
-      return current.connections.replica.active === 0 ? current : undefined;
-    });
+    const s = await waitForIdle(aggregator.addresses.metrics!);
     expect(s.role).toBe('aggregator');
     expect(s.replica.inSync).toBe(true);
     expect(s.divergence.compared).toBeGreaterThanOrEqual(1200);
@@ -65,10 +62,7 @@ describe('aggregator in front of a real redis upstream', () => {
       service(aggregator.port('production-listen'), 1, 20),
       service(aggregator.port('debug-listen'), 1, 20, { atStep: 7 }),
     ]);
-    const s = await waitFor('the replica side to finish', async () => {
-      const current = await status();
-      return current.connections.replica.active === 0 ? current : undefined;
-    });
+    const s = await waitForIdle(aggregator.addresses.metrics!);
     expect(s.divergence.divergent).toBe(before + 1);
     expect(s.divergence.samples.at(-1)!.replica).toContain('a different value');
     expect(await upstream.cli('GET', 'order:0:7')).toBe('placed by connection 0');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startParikshan, getJson, type RunningParikshan } from './helpers/parikshan-process.js';
+import { startParikshan, getJson, waitForIdle, type RunningParikshan } from './helpers/parikshan-process.js';
 import { absentPort, randomTransfer, sha256, startXorServer, xor, type ReplicaBehaviour, type XorServer } from './helpers/tcp-fixtures.js';
 import type { StatusReport } from '../../src/parikshan/status-report.js';
 
@@ -97,7 +97,7 @@ describe('duplicator under load', () => {
   test('a 48 MiB transfer each way is exact, and the fast replica gets all of it', async () => {
     const transfer = await randomTransfer(duplicator.port('listen'), 48 * 1024 * 1024);
     expect(sha256(xor(transfer.received))).toBe(transfer.sentDigest);
-    const status = await waitForReplicaDone(duplicator);
+    const status = await waitForIdle(duplicator.addresses.metrics!);
     expect(status.replica.inSync).toBe(true);
     expect(replica.connections.at(-1)!.bytes).toBe(transfer.sentBytes);
     expect(replica.connections.at(-1)!.received.digest('hex')).toBe(transfer.sentDigest);
@@ -109,7 +109,7 @@ describe('duplicator under load', () => {
       Array.from({ length: 1000 }, () => randomTransfer(duplicator.port('listen'), 1 + Math.floor(Math.random() * 8192), { maxChunk: 2048 })),
     );
     for (const transfer of transfers) expect(sha256(xor(transfer.received))).toBe(transfer.sentDigest);
-    const status = await waitForReplicaDone(duplicator);
+    const status = await waitForIdle(duplicator.addresses.metrics!);
     expect(status.connections.production.total - before.connections.production.total).toBe(1000);
     expect(status.connections.replica.total - before.connections.replica.total).toBe(1000);
     expect(status.replica.inSync).toBe(true);
@@ -117,11 +117,3 @@ describe('duplicator under load', () => {
     expect(replicaDigests).toEqual(transfers.map((t) => t.sentDigest).sort());
   });
 });
-
-async function waitForReplicaDone(duplicator: RunningParikshan): Promise<StatusReport> {
-  for (;;) {
-    const status = await getJson<StatusReport>(duplicator.addresses.metrics!, '/status');
-    if (status.connections.replica.active === 0) return status;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { getJson, startParikshan, waitFor, type RunningParikshan } from './helpers/parikshan-process.js';
+import { startParikshan, waitForIdle, type RunningParikshan } from './helpers/parikshan-process.js';
 import { documentRoot, startNginx, type Nginx } from './helpers/nginx.js';
-import type { StatusReport } from '../../src/parikshan/status-report.js';
 
 const run = promisify(execFile);
 const page = `<html><body>${'parikshan '.repeat(500)}</body></html>\n`;
@@ -12,12 +11,7 @@ describe('nginx web servers behind the duplicator', () => {
   let production: Nginx;
   let replica: Nginx;
   let duplicator: RunningParikshan;
-  const status = () => getJson<StatusReport>(duplicator.addresses.metrics!, '/status');
-  const caughtUp = () =>
-    waitFor('the replica to catch up', async () => {
-      const s = await status();
-      return s.connections.replica.active === 0 && s.connections.production.active === 0 ? s : undefined;
-    });
+  const caughtUp = () => waitForIdle(duplicator.addresses.metrics!);
 
   beforeAll(async () => {
     // The same page on both; version.txt differs (same length, same mtime): a deliberate divergence.

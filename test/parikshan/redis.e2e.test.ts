@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { getJson, startParikshan, waitFor, type RunningParikshan } from './helpers/parikshan-process.js';
+import { getJson, startParikshan, waitForIdle, type RunningParikshan } from './helpers/parikshan-process.js';
 import { redisBenchmark, startRedis, type RedisServer } from './helpers/redis.js';
 import type { StatusReport } from '../../src/parikshan/status-report.js';
 
@@ -8,11 +8,7 @@ describe('two redis-server instances behind the duplicator', () => {
   let replica: RedisServer;
   let duplicator: RunningParikshan;
   const status = () => getJson<StatusReport>(duplicator.addresses.metrics!, '/status');
-  const replicaCaughtUp = () =>
-    waitFor('the replica to catch up', async () => {
-      const s = await status();
-      return s.connections.replica.active === 0 && s.connections.production.active === 0 ? s : undefined;
-    });
+  const replicaCaughtUp = () => waitForIdle(duplicator.addresses.metrics!);
 
   beforeAll(async () => {
     [production, replica] = await Promise.all([startRedis(), startRedis()]);

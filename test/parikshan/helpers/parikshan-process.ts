@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { StatusReport } from '../../../src/parikshan/status-report.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = ['--import', 'tsx', 'src/cli/parikshan.ts'];
@@ -97,4 +98,12 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Waits until no production or replica connection is open on a duplicator or aggregator; returns its status then. */
+export function waitForIdle(admin: string): Promise<StatusReport> {
+  return waitFor('all connections to finish', async () => {
+    const status = await getJson<StatusReport>(admin, '/status');
+    return status.connections.replica.active === 0 && status.connections.production.active === 0 ? status : undefined;
+  });
 }
