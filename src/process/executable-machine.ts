@@ -1,0 +1,39 @@
+/** Which machine a process's executable is built for, from the ELF header of /proc/PID/exe. */
+import { open } from 'node:fs/promises';
+
+const ELF_MAGIC = 0x464c457f; // "\x7fELF", little-endian
+const ELFCLASS64 = 2;
+const EM_386 = 3;
+const EM_X86_64 = 62;
+const EM_AARCH64 = 183;
+
+export interface ExecutableMachine {
+  isX86_64: boolean;
+  /** For messages: "x86-64", "i386 (32-bit)", "x32 (ILP32 on x86-64)", "machine 183 (aarch64)". */
+  description: string;
+}
+
+/** undefined when the executable cannot be read (permission, or the process is gone). */
+export async function executableMachine(pid: number): Promise<ExecutableMachine | undefined> {
+  let header: Buffer;
+  try {
+    const file = await open(`/proc/${pid}/exe`, 'r');
+    try {
+      header = Buffer.alloc(20);
+      const { bytesRead } = await file.read(header, 0, 20, 0);
+      if (bytesRead < 20) return { isX86_64: false, description: 'not an ELF file' };
+    } finally {
+      await file.close();
+    }
+  } catch {
+    return undefined;
+  }
+  if (header.readUInt32LE(0) !== ELF_MAGIC) return { isX86_64: false, description: 'not an ELF file' };
+  const is64 = header[4] === ELFCLASS64;
+  const machine = header.readUInt16LE(18);
+  if (machine === EM_X86_64 && is64) return { isX86_64: true, description: 'x86-64' };
+  if (machine === EM_X86_64) return { isX86_64: false, description: 'x32 (ILP32 on x86-64)' };
+  if (machine === EM_386) return { isX86_64: false, description: 'i386 (32-bit)' };
+  if (machine === EM_AARCH64) return { isX86_64: false, description: 'aarch64' };
+  return { isX86_64: false, description: `ELF machine ${machine}` };
+}
