@@ -51,6 +51,14 @@ export async function checkTargetProcess(pid: number): Promise<void> {
   if (status.state === 'Z' || status.state === 'X') {
     throw new UserError(`process ${pid} is a zombie: it has exited and waits for its parent to reap it`);
   }
+  if (status.ppid === process.pid) {
+    // libuv waitpid()s the children it spawned and would take the ptrace
+    // stops of the main thread for an exit.
+    throw new UserError(
+      `process ${pid} is a child of this iprobe process and cannot be patched by it`,
+      'start the service on its own (detached, e.g. through a shell) and attach to it',
+    );
+  }
   const machine = await executableMachine(pid);
   if (machine && !machine.isX86_64) {
     throw new UserError(`process ${pid} (${status.name}) is not an x86-64 process: ${machine.description}`);

@@ -6,6 +6,7 @@ export interface ProcessStatus {
   /** One letter: R, S, D, T (stopped), t (traced), Z (zombie), X... */
   state: string;
   tgid: number;
+  ppid: number;
   /** Thread id of the thread tracing this one, 0 if none. */
   tracerPid: number;
   /** real, effective, saved, filesystem */
@@ -32,6 +33,7 @@ export function readStatus(pid: number, tid = pid): ProcessStatus | undefined {
     name: field('Name'),
     state: field('State').charAt(0),
     tgid: Number(field('Tgid')),
+    ppid: Number(field('PPid')),
     tracerPid: Number(field('TracerPid') || 0),
     uids: numbers('Uid'),
     gids: numbers('Gid'),
