@@ -1,5 +1,5 @@
 /** Which machine a process's executable is built for, from the ELF header of /proc/PID/exe. */
-import { open } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 
 const ELF_MAGIC = 0x464c457f; // "\x7fELF", little-endian
 const ELFCLASS64 = 2;
@@ -14,16 +14,14 @@ export interface ExecutableMachine {
 }
 
 /** undefined when the executable cannot be read (permission, or the process is gone). */
-export async function executableMachine(pid: number): Promise<ExecutableMachine | undefined> {
-  let header: Buffer;
+export function executableMachine(pid: number): ExecutableMachine | undefined {
+  const header = Buffer.alloc(20);
   try {
-    const file = await open(`/proc/${pid}/exe`, 'r');
+    const fd = openSync(`/proc/${pid}/exe`, 'r');
     try {
-      header = Buffer.alloc(20);
-      const { bytesRead } = await file.read(header, 0, 20, 0);
-      if (bytesRead < 20) return { isX86_64: false, description: 'not an ELF file' };
+      if (readSync(fd, header, 0, 20, 0) < 20) return { isX86_64: false, description: 'not an ELF file' };
     } finally {
-      await file.close();
+      closeSync(fd);
     }
   } catch {
     return undefined;

@@ -41,7 +41,7 @@ export interface MemoryRange {
 }
 
 /** Checks what can be checked before touching the process: exists, is a process, alive, x86-64. */
-export async function checkTargetProcess(pid: number): Promise<void> {
+export function checkTargetProcess(pid: number): void {
   if (!Number.isInteger(pid) || pid < 1) throw new UserError(`invalid pid ${pid}`);
   const status = readStatus(pid);
   if (!status) throw noSuchProcess(pid);
@@ -59,7 +59,7 @@ export async function checkTargetProcess(pid: number): Promise<void> {
       'start the service on its own (detached, e.g. through a shell) and attach to it',
     );
   }
-  const machine = await executableMachine(pid);
+  const machine = executableMachine(pid);
   if (machine && !machine.isX86_64) {
     throw new UserError(`process ${pid} (${status.name}) is not an x86-64 process: ${machine.description}`);
   }
@@ -71,7 +71,7 @@ export async function patchSites(
   sites: readonly SiteChange[],
   options: PatchOptions = {},
 ): Promise<PatchResult> {
-  await checkTargetProcess(pid);
+  checkTargetProcess(pid);
   const addresses = new Float64Array(sites.length);
   const lengths = new Uint8Array(sites.length);
   let total = 0;

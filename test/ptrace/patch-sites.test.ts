@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patchSites, readMemory, type SiteChange } from '../../src/process/patch-engine.js';
 import { UserError } from '../../src/util/user-error.js';
-import { compileFixture, startTarget, threadStates, tracerOf, type Target } from './target.js';
+import { compileFixture, favourTestThread, startTarget, threadStates, tracerOf, type Target } from './target.js';
 
 const NOPL5 = Uint8Array.of(0x0f, 0x1f, 0x44, 0x00, 0x00); // nopl 0x0(%rax,%rax,1)
 const ADD_RCX_NOP = Uint8Array.of(0x48, 0x83, 0xc1, 0x01, 0x90); // add $1,%rcx; nop
@@ -34,38 +34,42 @@ function expectRunningUntraced(target: Target): void {
 
 let hammer: string;
 beforeAll(() => {
+  favourTestThread();
   hammer = compileFixture('hammer.c');
 });
 
 describe('switching sites of a running 8-thread process', () => {
   let target: Target;
   beforeAll(async () => {
-    target = await startTarget(hammer, ['8'], { nice: true });
+    target = await startTarget(hammer, ['8']);
     await target.waitForOutput(/^ready$/m);
   });
   afterAll(() => target.kill());
 
-  it('switches two sites 1,000 times without a wrong result, single-stepping threads parked inside a site', async () => {
+  it('switches a site 1,000 times without a wrong result, single-stepping threads parked inside a site', async () => {
     const hammerSite = target.site('hammer_site');
     const spinSite = target.site('spin_site');
     let singleSteps = 0;
-    let worstWindowNs = 0;
+    let spinOn = false;
     for (let i = 0; i < 1000; i++) {
       const on = i % 2 === 0;
-      const result = await patchSites(target.pid, [
-        on ? change(hammerSite, NOPL5, ADD_RCX_NOP) : change(hammerSite, ADD_RCX_NOP, NOPL5),
-        on ? change(spinSite, NOP1_X5, ADD_RCX_NOP) : change(spinSite, ADD_RCX_NOP, NOP1_X5),
-      ]);
+      const sites = [on ? change(hammerSite, NOPL5, ADD_RCX_NOP) : change(hammerSite, ADD_RCX_NOP, NOPL5)];
+      // Every fifth operation also switches the spinner's site (single steps
+      // wait for a CPU each: on a loaded machine they dominate the run time).
+      if (i % 5 === 0) {
+        sites.push(spinOn ? change(spinSite, ADD_RCX_NOP, NOP1_X5) : change(spinSite, NOP1_X5, ADD_RCX_NOP));
+        spinOn = !spinOn;
+      }
+      const result = await patchSites(target.pid, sites);
       expect(result.threads).toBe(10); // main, 8 workers, spinner
-      expect(result.sites).toBe(2);
+      expect(result.sites).toBe(sites.length);
+      expect(result.stopWindowNs).toBeGreaterThan(0);
       singleSteps += result.singleSteps;
-      worstWindowNs = Math.max(worstWindowNs, result.stopWindowNs);
       if (i === 500) expectRunningUntraced(target);
     }
     // Five nops and a jmp: the spinner stands at +1..+4 of the site at about
     // two stops in three; without the steps it would soon run `c1 01 90`.
     expect(singleSteps).toBeGreaterThan(10);
-    expect(worstWindowNs).toBeGreaterThan(0);
     const [hammerBytes, spinBytes] = await readMemory(target.pid, [
       { address: hammerSite, length: 5 },
       { address: spinSite, length: 5 },
@@ -128,7 +132,7 @@ describe('switching sites of a running 8-thread process', () => {
 
 describe('threads that come and go during the stop', () => {
   it('catches threads created and exiting while it attaches', async () => {
-    const target = await startTarget(hammer, ['2', 'churn'], { nice: true });
+    const target = await startTarget(hammer, ['2', 'churn']);
     try {
       await target.waitForOutput(/^ready$/m);
       const hammerSite = target.site('hammer_site');
