@@ -386,19 +386,19 @@ uint64_t StoppedProcess::stop_window_ns() const {
 }
 
 bool DetachLeftoverThreads() {
-  auto still_traced = [](pid_t tid) {
+  auto let_go = [](pid_t tid) {
     int status = 0;
     const pid_t reported = waitpid(tid, &status, __WALL | WNOHANG);
-    if (reported < 0) return false;  // not ours any more
-    if (reported == 0) return true;
+    if (reported < 0) return true;   // not ours any more
+    if (reported == 0) return false;  // not stopped yet
     if (WIFSTOPPED(status)) {
       const int deliver = (status >> 16) == 0 ? WSTOPSIG(status) : 0;
-      if (ptrace(PTRACE_DETACH, tid, nullptr, deliver) == 0) return false;
-      return true;  // killed meanwhile: its exit comes next
+      // On failure it was killed meanwhile: its exit is reported next.
+      return ptrace(PTRACE_DETACH, tid, nullptr, deliver) == 0;
     }
-    return false;  // exited and now reaped
+    return true;  // exited and now reaped
   };
-  g_leftover_threads.erase(std::remove_if(g_leftover_threads.begin(), g_leftover_threads.end(), still_traced),
+  g_leftover_threads.erase(std::remove_if(g_leftover_threads.begin(), g_leftover_threads.end(), let_go),
                            g_leftover_threads.end());
   return !g_leftover_threads.empty();
 }
