@@ -61,14 +61,20 @@ export function processState(pid: number): string | undefined {
 
 /** State letters of every thread: 't' (traced stop) or 'T' anywhere means someone left it stopped. */
 export function threadStates(pid: number): string[] {
+  let tids: string[];
   try {
-    return readdirSync(`/proc/${pid}/task`).map((tid) => {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      return stat.charAt(stat.lastIndexOf(')') + 2);
-    });
+    tids = readdirSync(`/proc/${pid}/task`);
   } catch {
     return [];
   }
+  return tids.flatMap((tid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return [stat.charAt(stat.lastIndexOf(')') + 2)];
+    } catch {
+      return []; // a short-lived thread that exited since the listing
+    }
+  });
 }
 
 export function tracerOf(pid: number): number {
