@@ -18,7 +18,14 @@
         "native/addon/papi_library.cc",
         "native/addon/papi_events.cc",
         "native/addon/papi_event_set.cc",
-        "native/addon/papi_binding.cc"
+        "native/addon/papi_binding.cc",
+        "native/addon/proc_task.cc",
+        "native/addon/stopped_process.cc",
+        "native/addon/realtime_priority.cc",
+        "native/addon/process_memory.cc",
+        "native/addon/site_patcher.cc",
+        "native/addon/tracer_thread.cc",
+        "native/addon/patch_engine_binding.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

@@ -1,0 +1,122 @@
+/**
+ * The process running the engine dies or is told to stop in the middle of
+ * an operation. SIGINT/SIGTERM: the operation finishes or rolls back, then
+ * the tool dies of the signal. SIGKILL: the kernel detaches the dead tracer;
+ * the target must run on, untraced, with every site whole.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { patchSites, readMemory } from '../../src/process/patch-engine.js';
+import {
+  compileFixture,
+  ensureBuilt,
+  favourTestThread,
+  repoRoot,
+  sleep,
+  startTarget,
+  threadStates,
+  tracerOf,
+  waitUntil,
+  type Target,
+} from './target.js';
+
+const SITES = 10_000;
+const NOPL5 = [0x0f, 0x1f, 0x44, 0x00, 0x00];
+const ADD_RCX_NOP = [0x48, 0x83, 0xc1, 0x01, 0x90];
+
+let target: Target;
+beforeAll(async () => {
+  favourTestThread();
+  ensureBuilt();
+  target = await startTarget(compileFixture('hammer.c', [`-DBULK_SITES=${SITES}`], 'hammer-bulk'), ['8']);
+  await target.waitForOutput(/^ready$/m);
+});
+afterAll(() => target.kill());
+
+function startTool(): { tool: ChildProcess; ops: () => number; exited: Promise<NodeJS.Signals | null> } {
+  const tool = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'test/ptrace/patch-tool.mjs'), 'flip', String(target.pid), String(target.site('bulk_sites')), String(SITES)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let ops = 0;
+  tool.stdout!.on('data', (chunk: Buffer) => {
+    ops += chunk.toString().split('\n').filter((l) => l.startsWith('op ')).length;
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => tool.on('exit', (_code, signal) => resolve(signal)));
+  return { tool, ops: () => ops, exited };
+}
+
+/** Counts sites holding each state; throws on a torn site. */
+async function siteStates(): Promise<{ off: number; on: number }> {
+  const base = target.site('bulk_sites');
+  const [bytes] = await readMemory(target.pid, [{ address: base, length: 5 * SITES }]);
+  let off = 0;
+  let on = 0;
+  for (let i = 0; i < SITES; i++) {
+    const site = Array.from(bytes!.subarray(5 * i, 5 * i + 5));
+    if (site.every((b, j) => b === NOPL5[j])) off++;
+    else if (site.every((b, j) => b === ADD_RCX_NOP[j])) on++;
+    else throw new Error(`site ${i} is torn: ${site.map((b) => b.toString(16)).join(' ')}`);
+  }
+  return { off, on };
+}
+
+async function expectTargetRunsUntraced(): Promise<void> {
+  await waitUntil('the target to run untraced', () => tracerOf(target.pid) === 0);
+  const states = threadStates(target.pid);
+  expect(states).toHaveLength(10);
+  expect(states.filter((s) => s === 't' || s === 'T' || s === 'Z')).toEqual([]);
+  // Still computing correctly: ask for its counters and look at the errors.
+  const lines = target.output().split('\n').length;
+  target.kill('SIGUSR1');
+  await waitUntil('stats', () => target.output().split('\n').length > lines);
+  expect(target.output().trim().split('\n').pop()).toMatch(/errors=0$/);
+}
+
+/** Switches every site back off (after a SIGKILL some may be on, some off). */
+async function resetSites(): Promise<void> {  const base = target.site('bulk_sites');
+  const [bytes] = await readMemory(target.pid, [{ address: base, length: 5 * SITES }]);
+  const sites = [];
+  for (let i = 0; i < SITES; i++) {
+    if (bytes![5 * i] === ADD_RCX_NOP[0]) {
+      sites.push({ address: base + 5 * i, expected: Uint8Array.from(ADD_RCX_NOP), replacement: Uint8Array.from(NOPL5) });
+    }
+  }
+  if (sites.length) await patchSites(target.pid, sites);
+}
+
+describe('the tool is signalled mid-operation', () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal}: finishes or rolls back the operation, then dies of the signal; all sites agree`, async () => {
+      const { tool, ops, exited } = startTool();
+      await waitUntil('a few operations', () => ops() >= 3, 60_000);
+      await sleep(Math.random() * 5);
+      tool.kill(signal);
+      expect(await exited).toBe(signal);
+      const states = await siteStates();
+      expect([states.off, states.on].sort((a, b) => a - b)).toEqual([0, SITES]);
+      await expectTargetRunsUntraced();
+      await resetSites();
+    });
+  }
+});
+
+describe('the tool is SIGKILLed mid-operation', () => {
+  it('leaves the target running, untraced, and every site whole (old or new)', async () => {
+    for (let round = 0; round < 4; round++) {
+      const { tool, ops, exited } = startTool();
+      await waitUntil('a few operations', () => ops() >= 2, 60_000);
+      await sleep(Math.random() * 5);
+      tool.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+      await expectTargetRunsUntraced();
+      // Each site is whole. Which sites switched is not all-or-nothing here:
+      // a killed tracer cannot finish or undo its writes (docs/hotpatch-engine.md).
+      const states = await siteStates();
+      expect(states.off + states.on).toBe(SITES);
+      await resetSites();
+    }
+  });
+});
