@@ -1,0 +1,68 @@
+/* The handlers that instrumented code calls: gcc's -finstrument-functions
+ * hooks and the IPROBE_POINT handler. Everything here is the hot path: one
+ * mode check, then thread-local work (shadow stack, own stats row, own ring). */
+#include "clock.h"
+#include "functions.h"
+#include "shadow_stack.h"
+#include "stats.h"
+#include "threads.h"
+
+/* The hook's own frame address stands for the caller's stack pointer: both
+ * hooks have the same frame layout, so entry and exit of one activation give
+ * the same value. */
+#define HOOK_SP() ((uint64_t)__builtin_frame_address(0))
+
+IPROBE_INLINE struct iprobe_header *hook_header(uint32_t *mode) {
+  struct iprobe_header *h = iprobe_rt.header;
+  if (IPROBE_UNLIKELY(!h) && !(h = iprobe_start_from_hook())) return 0;
+  *mode = IPROBE_LOAD(&h->control.mode);
+  return h;
+}
+
+IPROBE_INLINE int mode_records(uint32_t mode) { return mode == IPROBE_MODE_COUNT || mode == IPROBE_MODE_TRACE; }
+
+IPROBE_EXPORT void __cyg_profile_func_enter(void *function, void *call_site) {
+  uint32_t mode;
+  struct iprobe_header *h = hook_header(&mode);
+  if (!h || !mode_records(mode)) return;
+  struct iprobe_thread *t = iprobe_thread_enter(h);
+  if (!t) return;
+  uint32_t id = iprobe_function_lookup((uint64_t)function, IPROBE_FUNCTION_CODE);
+  iprobe_stat_call(t, id);
+  if (IPROBE_LIKELY(!t->untimed)) {
+    uint64_t now = iprobe_clock_now();
+    struct iprobe_frame *f = iprobe_frame_push(t, (uint64_t)function, id, HOOK_SP(), now);
+    if (f && mode == IPROBE_MODE_TRACE &&
+        iprobe_ring_record(t, IPROBE_EVENT_ENTRY, 0, (uint64_t)function, (uint64_t)call_site, now, t->depth)) {
+      f->flags = IPROBE_FRAME_TRACED;
+    }
+  }
+  iprobe_thread_leave();
+}
+
+IPROBE_EXPORT void __cyg_profile_func_exit(void *function, void *call_site) {
+  uint32_t mode;
+  struct iprobe_header *h = hook_header(&mode);
+  if (!h || !mode_records(mode)) return;
+  struct iprobe_thread *t = iprobe_thread_enter(h);
+  if (!t) return;
+  if (IPROBE_LIKELY(!t->untimed)) {
+    iprobe_frame_pop(t, (uint64_t)function, (uint64_t)call_site, HOOK_SP(), iprobe_clock_now());
+  }
+  iprobe_thread_leave();
+}
+
+/* Reached from IPROBE_POINT's trampoline, which has saved every register. */
+IPROBE_EXPORT void __iprobe_point_hit(const void *site) {
+  uint32_t mode;
+  struct iprobe_header *h = hook_header(&mode);
+  if (!h || !mode_records(mode)) return;
+  struct iprobe_thread *t = iprobe_thread_enter(h);
+  if (!t) return;
+  iprobe_stat_call(t, iprobe_function_lookup((uint64_t)site, IPROBE_FUNCTION_POINT));
+  if (mode == IPROBE_MODE_TRACE && !t->untimed) {
+    uint64_t enclosing = t->depth ? t->frames[t->depth - 1].address : 0;
+    iprobe_ring_record(t, IPROBE_EVENT_POINT, 0, enclosing, (uint64_t)site, iprobe_clock_now(), t->depth);
+  }
+  iprobe_thread_leave();
+}
