@@ -2,11 +2,15 @@
 import { Command } from 'commander';
 import { runCli } from './run-cli.js';
 import { packageVersion } from '../util/package-version.js';
+import { registerRun } from './commands/run.js';
+import { registerRuntime } from './commands/runtime.js';
 
 const program = new Command('iprobe')
   .description('Two-stage instrumentation for native services: coldpatch offline, hotpatch live.')
   .version(packageVersion());
 
 // Subcommands: each lives in ./commands/<name>.ts and exports register<Name>(program).
+registerRun(program);
+registerRuntime(program);
 
 await runCli(program);
