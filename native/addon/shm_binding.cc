@@ -39,7 +39,8 @@ class ShmSegment : public Napi::ObjectWrap<ShmSegment> {
     return DefineClass(env, "ShmSegment",
                        {InstanceMethod<&ShmSegment::Size>("size"), InstanceMethod<&ShmSegment::Read>("read"),
                         InstanceMethod<&ShmSegment::Load32>("load32"), InstanceMethod<&ShmSegment::Load64>("load64"),
-                        InstanceMethod<&ShmSegment::Store32>("store32"), InstanceMethod<&ShmSegment::Add32>("add32"),
+                        InstanceMethod<&ShmSegment::Store32>("store32"),
+                        InstanceMethod<&ShmSegment::Store64>("store64"), InstanceMethod<&ShmSegment::Add32>("add32"),
                         InstanceMethod<&ShmSegment::CompareExchange32>("compareExchange32"),
                         InstanceMethod<&ShmSegment::Drain>("drain"),
                         InstanceMethod<&ShmSegment::ReadStable>("readStable"),
@@ -98,6 +99,14 @@ class ShmSegment : public Napi::ObjectWrap<ShmSegment> {
   void Store32(const Napi::CallbackInfo& info) {
     uint64_t offset = Checked(info, 0, 4, 4);
     Mapping(info).Store32(offset, info[1].As<Napi::Number>().Uint32Value());
+  }
+
+  void Store64(const Napi::CallbackInfo& info) {
+    uint64_t offset = Checked(info, 0, 8, 8);
+    bool lossless = false;
+    uint64_t value = info[1].As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) throw Napi::RangeError::New(info.Env(), "value must fit in 64 bits");
+    Mapping(info).Store64(offset, value);
   }
 
   Napi::Value Add32(const Napi::CallbackInfo& info) {

@@ -59,6 +59,10 @@ void ShmMapping::Store32(uint64_t offset, uint32_t value) {
   __atomic_store_n(reinterpret_cast<uint32_t*>(base_ + offset), value, __ATOMIC_RELEASE);
 }
 
+void ShmMapping::Store64(uint64_t offset, uint64_t value) {
+  __atomic_store_n(reinterpret_cast<uint64_t*>(base_ + offset), value, __ATOMIC_RELEASE);
+}
+
 uint32_t ShmMapping::Add32(uint64_t offset, uint32_t delta) {
   return __atomic_add_fetch(reinterpret_cast<uint32_t*>(base_ + offset), delta, __ATOMIC_ACQ_REL);
 }

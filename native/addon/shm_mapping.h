@@ -35,6 +35,7 @@ class ShmMapping {
   uint32_t Load32(uint64_t offset) const;
   uint64_t Load64(uint64_t offset) const;
   void Store32(uint64_t offset, uint32_t value);
+  void Store64(uint64_t offset, uint64_t value);
   uint32_t Add32(uint64_t offset, uint32_t delta);
   bool CompareExchange32(uint64_t offset, uint32_t expected, uint32_t desired);
 

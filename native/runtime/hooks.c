@@ -9,8 +9,11 @@
 
 /* The hook's own frame address stands for the caller's stack pointer: both
  * hooks have the same frame layout, so entry and exit of one activation give
- * the same value. */
+ * the same value, unless the exit hook was reached by a tail jump
+ * (HOOK_TAIL_CALLED: it will return straight to the caller of the function,
+ * whose return address is `call_site`). */
 #define HOOK_SP() ((uint64_t)__builtin_frame_address(0))
+#define HOOK_TAIL_CALLED(call_site) (__builtin_return_address(0) == (call_site))
 
 IPROBE_INLINE struct iprobe_header *hook_header(uint32_t *mode) {
   struct iprobe_header *h = iprobe_rt.header;
@@ -47,7 +50,8 @@ IPROBE_EXPORT void __cyg_profile_func_exit(void *function, void *call_site) {
   struct iprobe_thread *t = iprobe_thread_enter(h);
   if (!t) return;
   if (IPROBE_LIKELY(!t->untimed)) {
-    iprobe_frame_pop(t, (uint64_t)function, (uint64_t)call_site, HOOK_SP(), iprobe_clock_now());
+    iprobe_frame_pop(t, (uint64_t)function, (uint64_t)call_site, HOOK_SP(), HOOK_TAIL_CALLED(call_site),
+                     iprobe_clock_now());
   }
   iprobe_thread_leave();
 }

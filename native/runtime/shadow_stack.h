@@ -64,17 +64,26 @@ IPROBE_INLINE struct iprobe_frame *iprobe_frame_push(struct iprobe_thread *t, ui
   return f;
 }
 
-IPROBE_INLINE void iprobe_frame_pop(struct iprobe_thread *t, uint64_t address, uint64_t site, uint64_t sp,
+/* `tail`: the instrumented function jumped to its exit hook after its
+ * epilogue (gcc -O2 does), so its frame is already gone and `sp` is one
+ * level higher than at its entry: its own frame and everything it left
+ * behind then have sp < the hook's, and its caller's frame has sp >= it.
+ * Otherwise its frame is still there and has sp == the hook's. */
+IPROBE_INLINE void iprobe_frame_pop(struct iprobe_thread *t, uint64_t address, uint64_t site, uint64_t sp, int tail,
                                     uint64_t now) {
   if (IPROBE_UNLIKELY(t->overflow)) {
     /* overflowed calls sit below the top recorded frame; at or above it they are gone */
-    if (t->depth && sp < t->frames[t->depth - 1].sp) {
+    if (t->depth && (tail ? sp <= t->frames[t->depth - 1].sp : sp < t->frames[t->depth - 1].sp)) {
       t->overflow--;
       return;
     }
     t->overflow = 0;
   }
-  while (t->depth && t->frames[t->depth - 1].sp < sp) iprobe_frame_unwind(t, now);
+  if (tail) {
+    while (t->depth > 1 && t->frames[t->depth - 2].sp < sp) iprobe_frame_unwind(t, now);
+  } else {
+    while (t->depth && t->frames[t->depth - 1].sp < sp) iprobe_frame_unwind(t, now);
+  }
   if (IPROBE_LIKELY(t->depth && t->frames[t->depth - 1].address == address)) {
     iprobe_frame_close(t, now, site, 0);
     return;
