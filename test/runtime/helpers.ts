@@ -41,6 +41,12 @@ export class Fixture {
     return new Fixture(child);
   }
 
+  /** Without the runtime preloaded. */
+  static startPlain(exe: string, args: string[]): Fixture {
+    const { LD_PRELOAD: _preload, IPROBE_MODE: _mode, ...env } = process.env;
+    return new Fixture(spawn(exe, args, { env, stdio: 'pipe' }));
+  }
+
   get pid(): number {
     return this.child.pid!;
   }

@@ -1,0 +1,79 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { timedEvents } from '../../src/runtime/collector.js';
+import { toChromeTrace } from '../../src/runtime/export/chrome-trace.js';
+import { buildTimelines } from '../../src/runtime/timeline.js';
+import { Fixture, callsByName, compileFixture, symbolAddresses } from './helpers.js';
+import { expectProperNesting } from './nesting.js';
+
+describe('the control block', () => {
+  let exe: string;
+  const running: Fixture[] = [];
+  beforeAll(() => {
+    exe = compileFixture('control.c');
+  });
+  afterEach(() => {
+    for (const f of running.splice(0)) f.kill();
+  });
+
+  it('switches modes while the program runs, with no restart', async () => {
+    const fixture = Fixture.start(exe, [], 'off');
+    running.push(fixture);
+    await fixture.ask('call 100');
+    const segment = fixture.open();
+    expect(segment.mode()).toBe('off');
+    expect(callsByName(segment, exe).get('step')).toBeUndefined();
+
+    segment.setMode('count');
+    await fixture.ask('call 100');
+    expect(callsByName(segment, exe).get('step')).toBe(100);
+    expect(callsByName(segment, exe).get('leaf')).toBe(100);
+    expect(segment.drainEvents()).toHaveLength(0);
+
+    segment.setMode('trace');
+    await fixture.ask('call 10');
+    const events = timedEvents(segment.drainEvents(), segment.clock());
+    expect(events).toHaveLength(40); // step and leaf, entry and exit, 10 times
+    expectProperNesting(toChromeTrace(buildTimelines(events), { pid: fixture.pid }));
+    expect(callsByName(segment, exe).get('step')).toBe(110); // trace mode counts too
+
+    segment.setMode('off');
+    await fixture.ask('call 100');
+    expect(callsByName(segment, exe).get('step')).toBe(110);
+    expect(segment.drainEvents()).toHaveLength(0);
+    // main was entered while off: its exit never comes, nothing was left unmatched by the switches
+    expect(segment.counters().unmatchedExits).toBe(0);
+    segment.close();
+  });
+
+  it('resets the statistics of live threads', async () => {
+    const fixture = Fixture.start(exe, [], 'count');
+    running.push(fixture);
+    await fixture.ask('call 50');
+    const segment = fixture.open();
+    expect(callsByName(segment, exe).get('step')).toBe(50);
+    await segment.resetCounters();
+    expect(callsByName(segment, exe).get('step')).toBe(0); // the thread has not zeroed its row yet: ignored
+    await fixture.ask('call 7');
+    expect(callsByName(segment, exe).get('step')).toBe(7);
+    segment.close();
+  });
+
+  it('records IPROBE_POINT hits through __iprobe_point_hit', async () => {
+    const fixture = Fixture.start(exe, [], 'count');
+    running.push(fixture);
+    await fixture.ask('point 5');
+    const segment = fixture.open();
+    const bias = Number(segment.header().exeLoadBias);
+    const pointsFn = symbolAddresses(exe).get('points')! + bias;
+    const site = pointsFn + 7;
+    const point = segment.functionStats().find((s) => s.kind === 'point');
+    expect(point).toMatchObject({ address: site, calls: 5 });
+
+    segment.setMode('trace');
+    await fixture.ask('point 3');
+    const hits = segment.drainEvents().filter((e) => e.kind === 'point');
+    expect(hits).toHaveLength(3);
+    expect(hits[0]).toMatchObject({ site, function: pointsFn, depth: 2 }); // inside main > points
+    segment.close();
+  });
+});

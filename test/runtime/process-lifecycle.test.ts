@@ -1,0 +1,145 @@
+import { statSync, existsSync, writeFileSync, rmSync } from 'node:fs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HEADER, HEADER_SIZE } from '../../src/runtime/layout.js';
+import { runtimeLibraryPath } from '../../src/runtime/library.js';
+import { RuntimeSegment, removeStaleSegments, segmentPath } from '../../src/runtime/segment.js';
+import { UserError } from '../../src/util/user-error.js';
+import { Fixture, callsByName, compileFixture } from './helpers.js';
+
+describe('segment lifecycle', () => {
+  let control: string;
+  const running: Fixture[] = [];
+  beforeAll(() => {
+    control = compileFixture('control.c');
+  });
+  afterEach(() => {
+    for (const f of running.splice(0)) f.kill();
+  });
+
+  it('is created 0600 for the process owner and removed when the process exits normally', async () => {
+    const fixture = Fixture.start(control, [], 'count');
+    running.push(fixture);
+    await fixture.ask('call 1');
+    const stat = statSync(fixture.segmentPath);
+    expect(stat.mode & 0o777).toBe(0o600);
+    expect(stat.uid).toBe(process.getuid!());
+    const segment = fixture.open();
+    expect(segment.header()).toMatchObject({ pid: fixture.pid, uid: process.getuid!(), exited: false });
+    expect(await fixture.finish()).toEqual({ code: 0, signal: null });
+    expect(existsSync(fixture.segmentPath)).toBe(false);
+    // a reader that still has it mapped can read the final state
+    expect(segment.header().exited).toBe(true);
+    expect(callsByName(segment, control).get('step')).toBe(1);
+    segment.close();
+  });
+
+  it('finds and removes the stale segment of a killed process', async () => {
+    const fixture = Fixture.start(control, [], 'count');
+    running.push(fixture);
+    await fixture.ask('call 1');
+    fixture.kill();
+    await fixture.exited;
+    expect(existsSync(fixture.segmentPath)).toBe(true);
+    expect(() => RuntimeSegment.open(fixture.pid)).toThrow(/no process/);
+    expect(existsSync(fixture.segmentPath)).toBe(false);
+  });
+
+  it('removeStaleSegments removes dead processes\' segments only', async () => {
+    const dead = Fixture.start(control, [], 'count');
+    const alive = Fixture.start(control, [], 'count');
+    running.push(dead, alive);
+    await dead.ask('call 1');
+    await alive.ask('call 1');
+    dead.kill();
+    await dead.exited;
+    expect(removeStaleSegments()).toContain(dead.segmentPath);
+    expect(existsSync(dead.segmentPath)).toBe(false);
+    expect(existsSync(alive.segmentPath)).toBe(true);
+  });
+
+  it('says so when the process has no runtime', async () => {
+    const plain = Fixture.startPlain(control, []);
+    running.push(plain);
+    await plain.ask('call 1');
+    expect(() => RuntimeSegment.open(plain.pid)).toThrow(/no iprobe runtime in process/);
+    expect(() => RuntimeSegment.open(2 ** 22 + 12345)).toThrow(/no process/);
+  });
+
+  it('refuses a layout version it does not know', async () => {
+    const live = Fixture.start(control, [], 'count');
+    running.push(live);
+    await live.ask('call 1');
+    const segment = live.open();
+    const header = segment.mapping.read(0, HEADER_SIZE);
+    segment.close();
+    header.writeUInt32LE(2, HEADER.version);
+    const forged = `/dev/shm/iprobe-test-${process.pid}`;
+    writeFileSync(forged, Buffer.concat([header, Buffer.alloc(4096 - HEADER_SIZE)]), { mode: 0o600 });
+    try {
+      let error: unknown;
+      try {
+        RuntimeSegment.openPath(forged, live.pid);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as Error).message).toMatch(/layout version 2; this iprobe reads version 1/);
+      header.writeBigUInt64LE(0n, HEADER.magic);
+      writeFileSync(forged, Buffer.concat([header, Buffer.alloc(4096 - HEADER_SIZE)]));
+      expect(() => RuntimeSegment.openPath(forged, live.pid)).toThrow(/not an iprobe segment/);
+    } finally {
+      rmSync(forged, { force: true });
+    }
+  });
+
+  it('gives the child of fork() its own segment, with its own counts', async () => {
+    const exe = compileFixture('fork.c');
+    const fixture = Fixture.start(exe, [], 'count');
+    running.push(fixture);
+    const ready = [await fixture.line(/^(parent|child) ready (\d+)/), await fixture.line(/^(parent|child) ready (\d+)/)];
+    const childPid = Number(ready.find((m) => m[1] === 'child')![2]);
+    expect(childPid).not.toBe(fixture.pid);
+    const parent = fixture.open();
+    const child = RuntimeSegment.open(childPid);
+    expect(child.path).toBe(segmentPath(childPid));
+    expect(statSync(child.path).mode & 0o777).toBe(0o600);
+    expect(child.header().pid).toBe(childPid);
+    const childCalls = callsByName(child, exe);
+    expect(childCalls.get('child_work')).toBe(50);
+    expect(childCalls.get('parent_work')).toBe(5);
+    const parentCalls = callsByName(parent, exe);
+    expect(parentCalls.get('parent_work')).toBe(100);
+    expect(parentCalls.get('child_work')).toBeUndefined();
+    parent.close();
+    child.close();
+    expect(await fixture.finish()).toEqual({ code: 0, signal: null });
+    expect(existsSync(segmentPath(childPid))).toBe(false);
+  });
+
+  it('works when dlopen()ed into a process whose threads are already running', async () => {
+    const exe = compileFixture('dlopen.c', ['-O2']);
+    const fixture = Fixture.startPlain(exe, [runtimeLibraryPath]);
+    running.push(fixture);
+    const [, calls] = await fixture.line(/^ready calls=(\d+)/);
+    const segment = fixture.open();
+    expect(segment.mode()).toBe('count');
+    expect(callsByName(segment, exe).get('target')).toBe(Number(calls));
+    expect(segment.counters().threadsAttached).toBe(4);
+    segment.close();
+  });
+
+  it('drops, rather than corrupts, hooks that a signal handler runs in the middle of a hook', async () => {
+    const exe = compileFixture('signals.c');
+    const fixture = Fixture.start(exe, ['3000000'], 'count');
+    running.push(fixture);
+    const [, handled, loops] = await fixture.line(/^ready handled=(\d+) loops=(\d+)/);
+    const segment = fixture.open();
+    const calls = callsByName(segment, exe);
+    const counters = segment.counters();
+    expect(calls.get('work')).toBe(Number(loops)); // the interrupted thread's own counts stay exact
+    // an interrupted hook drops both hooks of in_signal
+    expect((calls.get('in_signal') ?? 0) + counters.reentrantDrops / 2).toBe(Number(handled));
+    expect(counters.unmatchedExits).toBe(0);
+    segment.close();
+  });
+});

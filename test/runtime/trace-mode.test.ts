@@ -1,0 +1,66 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { timedEvents } from '../../src/runtime/collector.js';
+import { toChromeTrace, type ChromeTrace } from '../../src/runtime/export/chrome-trace.js';
+import { toFoldedStacks } from '../../src/runtime/export/folded.js';
+import { reportFromTimelines } from '../../src/runtime/export/report.js';
+import { executableResolver } from '../../src/runtime/symbols.js';
+import { buildTimelines } from '../../src/runtime/timeline.js';
+import { Fixture, compileFixture } from './helpers.js';
+import { expectProperNesting } from './nesting.js';
+
+describe('trace mode', () => {
+  let threads: string;
+  const running: Fixture[] = [];
+  beforeAll(() => {
+    threads = compileFixture('threads.c');
+  });
+  afterEach(() => {
+    for (const f of running.splice(0)) f.kill();
+  });
+
+  it('keeps the events of exited threads for the reader and exports a nested Chrome trace', async () => {
+    const fixture = Fixture.start(threads, ['8', '300'], 'trace');
+    running.push(fixture);
+    const [, a, b] = await fixture.line(/^counted a=(\d+) b=(\d+)/); // every worker has exited by now
+    const segment = fixture.open();
+    expect(segment.counters().threadsExited).toBe(8);
+    const events = timedEvents(segment.drainEvents(), segment.clock());
+    expect(segment.counters().ringFullDrops).toBe(0);
+    const workerTids = new Set(events.filter((e) => e.tid !== fixture.pid).map((e) => e.tid));
+    expect(workerTids.size).toBe(8);
+
+    const header = segment.header();
+    const resolve = executableResolver(threads, Number(header.exeLoadBias));
+    const timelines = buildTimelines(events);
+    const trace = JSON.parse(JSON.stringify(toChromeTrace(timelines, { pid: fixture.pid, resolve }))) as ChromeTrace;
+    const perThread = expectProperNesting(trace);
+    expect(perThread.size).toBe(9);
+
+    const begins = trace.traceEvents.filter((e) => e.ph === 'B');
+    expect(begins.filter((e) => e.name === 'work_a')).toHaveLength(Number(a));
+    expect(begins.filter((e) => e.name === 'work_b')).toHaveLength(Number(b));
+    // work_b is entered from work_a and from worker: both paths show up
+    const folded = toFoldedStacks(timelines, { resolve, value: 'calls' });
+    expect(folded).toMatch(/^main 1$/m);
+    expect(folded).toMatch(/^worker;work_a;work_b \d+$/m);
+    expect(folded).toMatch(/^worker;work_b \d+$/m);
+    const report = reportFromTimelines(timelines, resolve);
+    expect(report.find((r) => r.name === 'work_a')?.calls).toBe(Number(a));
+
+    // drained means gone: a second drain finds nothing new
+    expect(segment.drainEvents()).toHaveLength(0);
+    segment.close();
+  });
+
+  it('drops and counts when a ring is full, never blocks, and the trace still nests', async () => {
+    const fixture = Fixture.start(threads, ['2', '5000'], 'trace', { IPROBE_RING_EVENTS: '256' });
+    running.push(fixture);
+    await fixture.line(/^counted/);
+    const segment = fixture.open();
+    const events = timedEvents(segment.drainEvents(), segment.clock());
+    expect(events.length).toBeLessThanOrEqual(3 * 256);
+    expect(segment.counters().ringFullDrops).toBeGreaterThan(10_000);
+    expectProperNesting(toChromeTrace(buildTimelines(events), { pid: fixture.pid }));
+    segment.close();
+  });
+});
