@@ -47,7 +47,7 @@ static void IPROBE_NOINSTR start(void) {
   struct iprobe_geometry geometry = {
       .function_capacity = power_of_two_at_least(env_number("IPROBE_FUNCTIONS", 16384, 64, 1u << 22)),
       .thread_capacity = env_number("IPROBE_THREADS", 64, 1, 4096),
-      .ring_capacity = power_of_two_at_least(env_number("IPROBE_RING_EVENTS", 16384, 64, 1u << 24)),
+      .ring_capacity = power_of_two_at_least(env_number("IPROBE_RING_EVENTS", 16384, 64, 1u << 26)),
   };
   iprobe_threads_init();
   if (iprobe_segment_create(&geometry, env_mode(), iprobe_clock_select()) != 0) {
