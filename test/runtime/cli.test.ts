@@ -61,7 +61,7 @@ describe('iprobe run / iprobe runtime', () => {
       expect(result.status).toBe(1);
       expect(result.stderr).toMatch(new RegExp(`^iprobe: no iprobe runtime in process ${plain.pid} \\(.*iprobe run.*\\)\\n$`));
     } finally {
-      plain.kill();
+      await plain.kill();
     }
     expect(iprobe('run', '--mode', 'fast', '--', 'true').stderr).toMatch(/unknown mode 'fast'/);
   });

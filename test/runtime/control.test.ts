@@ -11,8 +11,8 @@ describe('the control block', () => {
   beforeAll(() => {
     exe = compileFixture('control.c');
   });
-  afterEach(() => {
-    for (const f of running.splice(0)) f.kill();
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((f) => f.kill()));
   });
 
   it('switches modes while the program runs, with no restart', async () => {

@@ -7,8 +7,8 @@ describe('count mode', () => {
   beforeAll(() => {
     threads = compileFixture('threads.c');
   });
-  afterEach(() => {
-    for (const f of running.splice(0)) f.kill();
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((f) => f.kill()));
   });
 
   it('counts every call of 8 threads exactly, as the program counted them', async () => {

@@ -1,6 +1,6 @@
 /** Shared by the runtime tests: compile C fixtures, start them with the runtime preloaded, talk to them. */
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,8 +91,11 @@ export class Fixture {
     return this.exited;
   }
 
-  kill(): void {
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  /** Kills it (if still running) and removes the segment it leaves behind. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    await this.exited;
+    rmSync(this.segmentPath, { force: true });
   }
 }
 

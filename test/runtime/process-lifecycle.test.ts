@@ -12,8 +12,8 @@ describe('segment lifecycle', () => {
   beforeAll(() => {
     control = compileFixture('control.c');
   });
-  afterEach(() => {
-    for (const f of running.splice(0)) f.kill();
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((f) => f.kill()));
   });
 
   it('is created 0600 for the process owner and removed when the process exits normally', async () => {
@@ -37,7 +37,7 @@ describe('segment lifecycle', () => {
     const fixture = Fixture.start(control, [], 'count');
     running.push(fixture);
     await fixture.ask('call 1');
-    fixture.kill();
+    fixture.child.kill('SIGKILL');
     await fixture.exited;
     expect(existsSync(fixture.segmentPath)).toBe(true);
     expect(() => RuntimeSegment.open(fixture.pid)).toThrow(/no process/);
@@ -50,7 +50,7 @@ describe('segment lifecycle', () => {
     running.push(dead, alive);
     await dead.ask('call 1');
     await alive.ask('call 1');
-    dead.kill();
+    dead.child.kill('SIGKILL');
     await dead.exited;
     expect(removeStaleSegments()).toContain(dead.segmentPath);
     expect(existsSync(dead.segmentPath)).toBe(false);

@@ -14,8 +14,8 @@ describe('trace mode', () => {
   beforeAll(() => {
     threads = compileFixture('threads.c');
   });
-  afterEach(() => {
-    for (const f of running.splice(0)) f.kill();
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((f) => f.kill()));
   });
 
   it('keeps the events of exited threads for the reader and exports a nested Chrome trace', async () => {

@@ -15,8 +15,8 @@ describe.each([
   beforeAll(() => {
     exe = compileFixture(source);
   });
-  afterEach(() => {
-    for (const f of running.splice(0)) f.kill();
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((f) => f.kill()));
   });
 
   it('keeps count-mode times consistent (self <= total, nothing absurd)', async () => {
@@ -83,7 +83,7 @@ describe('shadow stack across recursion', () => {
       expect(fib.totalTicks).toBeLessThan(2 * fib.selfTicks);
       segment.close();
     } finally {
-      fixture.kill();
+      await fixture.kill();
     }
   });
 });
