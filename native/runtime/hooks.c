@@ -35,10 +35,12 @@ IPROBE_EXPORT void __cyg_profile_func_enter(void *function, void *call_site) {
   if (IPROBE_LIKELY(!t->untimed)) {
     uint64_t now = iprobe_clock_now();
     struct iprobe_frame *f = iprobe_frame_push(t, (uint64_t)function, id, HOOK_SP(), now);
-    if (f && mode == IPROBE_MODE_TRACE &&
-        iprobe_ring_record(t, IPROBE_EVENT_ENTRY, 0, (uint64_t)function, (uint64_t)call_site, now, t->depth)) {
-      f->flags = IPROBE_FRAME_TRACED;
+    if (f && mode == IPROBE_MODE_TRACE) {
+      int recorded = iprobe_ring_record(t, IPROBE_EVENT_ENTRY, 0, (uint64_t)function, (uint64_t)call_site, now, t->depth);
+      f->flags = recorded ? IPROBE_FRAME_TRACED : IPROBE_FRAME_ENTRY_DROPPED;
     }
+  } else if (mode == IPROBE_MODE_TRACE) {
+    IPROBE_ADD(&h->slotless_drops, 2); /* its entry and its exit */
   }
   iprobe_thread_leave();
 }

@@ -7,11 +7,20 @@
 
 #include "threads.h"
 
+/* An event that will not be in the ring: counted where the reader looks. */
+IPROBE_INLINE void iprobe_ring_count_drop(struct iprobe_thread *t) {
+  if (t->slot) {
+    IPROBE_BUMP(&t->slot->dropped, 1);
+  } else {
+    IPROBE_ADD(&iprobe_rt.header->slotless_drops, 1);
+  }
+}
+
 /* Returns 1 if the event was recorded. */
 IPROBE_INLINE int iprobe_ring_record(struct iprobe_thread *t, uint32_t kind, uint32_t flags, uint64_t function,
                                      uint64_t site, uint64_t ticks, uint32_t depth) {
   if (IPROBE_UNLIKELY(!t->ring)) {
-    IPROBE_ADD(&iprobe_rt.header->slotless_drops, 1);
+    iprobe_ring_count_drop(t);
     return 0;
   }
   uint64_t w = t->write_index;
@@ -19,7 +28,7 @@ IPROBE_INLINE int iprobe_ring_record(struct iprobe_thread *t, uint32_t kind, uin
   if (IPROBE_UNLIKELY(w - t->cached_read_index > mask)) {
     t->cached_read_index = IPROBE_LOAD_ACQUIRE(&t->slot->read_index);
     if (w - t->cached_read_index > mask) {
-      IPROBE_BUMP(&t->slot->dropped, 1);
+      iprobe_ring_count_drop(t);
       return 0;
     }
   }

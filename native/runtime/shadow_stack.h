@@ -31,6 +31,8 @@ IPROBE_INLINE void iprobe_frame_close(struct iprobe_thread *t, uint64_t now, uin
   iprobe_stat_time(t, f->function, inclusive, self, outermost);
   if (f->flags & IPROBE_FRAME_TRACED) {
     iprobe_ring_record(t, IPROBE_EVENT_EXIT, flags, f->address, site, now, t->depth);
+  } else if (f->flags & IPROBE_FRAME_ENTRY_DROPPED) {
+    iprobe_ring_count_drop(t); /* a lone exit would only confuse the reader */
   }
   t->depth--;
 }

@@ -13,7 +13,8 @@
 #define IPROBE_SHADOW_CAPACITY 2048
 
 enum iprobe_frame_flags {
-  IPROBE_FRAME_TRACED = 1, /* its entry event is in the ring, so its exit must follow */
+  IPROBE_FRAME_TRACED = 1,        /* its entry event is in the ring, so its exit must follow */
+  IPROBE_FRAME_ENTRY_DROPPED = 2, /* its entry did not fit: its exit is not recorded either, only counted */
 };
 
 struct iprobe_frame {

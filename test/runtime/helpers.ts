@@ -12,11 +12,15 @@ export const fixtureDir = path.join(path.dirname(fileURLToPath(import.meta.url))
 
 let buildDir: string | undefined;
 
+/** The folder compiled fixtures go to (one per test file process). */
+export function fixtureBuildDir(): string {
+  return (buildDir ??= mkdtempSync(path.join(os.tmpdir(), 'iprobe-runtime-test-')));
+}
+
 /** Compiles fixtures/<source> with gcc/g++ (-finstrument-functions unless told otherwise); returns the binary. */
 export function compileFixture(source: string, extraFlags: string[] = ['-finstrument-functions', '-O2']): string {
   if (!existsSync(runtimeLibraryPath)) throw new Error(`${runtimeLibraryPath} missing: npm run build:native`);
-  buildDir ??= mkdtempSync(path.join(os.tmpdir(), 'iprobe-runtime-test-'));
-  const output = path.join(buildDir, `${path.basename(source).replace(/\.\w+$/, '')}-${extraFlags.join('').replace(/\W/g, '')}`);
+  const output = path.join(fixtureBuildDir(), `${path.basename(source).replace(/\.\w+$/, '')}-${extraFlags.join('').replace(/\W/g, '')}`);
   const compiler = source.endsWith('.cc') ? 'g++' : 'gcc';
   execFileSync(compiler, ['-g', '-Wall', '-Wextra', ...extraFlags, path.join(fixtureDir, source), '-o', output, '-pthread', '-ldl']);
   return output;

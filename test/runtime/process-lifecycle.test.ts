@@ -1,10 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { statSync, existsSync, writeFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HEADER, HEADER_SIZE } from '../../src/runtime/layout.js';
 import { runtimeLibraryPath } from '../../src/runtime/library.js';
 import { RuntimeSegment, removeStaleSegments, segmentPath } from '../../src/runtime/segment.js';
 import { UserError } from '../../src/util/user-error.js';
-import { Fixture, callsByName, compileFixture } from './helpers.js';
+import { Fixture, callsByName, compileFixture, fixtureBuildDir, fixtureDir } from './helpers.js';
 
 describe('segment lifecycle', () => {
   let control: string;
@@ -114,6 +116,22 @@ describe('segment lifecycle', () => {
     child.close();
     expect(await fixture.finish()).toEqual({ code: 0, signal: null });
     expect(existsSync(segmentPath(childPid))).toBe(false);
+  });
+
+  it('starts from a hook that runs before its own constructor (an instrumented library constructor)', async () => {
+    const dir = fixtureBuildDir();
+    const flags = ['-O2', '-g', '-Wall', '-Wextra', '-finstrument-functions'];
+    execFileSync('gcc', [...flags, '-shared', '-fPIC', path.join(fixtureDir, 'early_lib.c'), '-o', path.join(dir, 'libearly.so')]);
+    const exe = path.join(dir, 'early_main');
+    execFileSync('gcc', [...flags, path.join(fixtureDir, 'early_main.c'), '-o', exe, `-L${dir}`, '-learly', `-Wl,-rpath,${dir}`]);
+    const fixture = Fixture.start(exe, [], 'count');
+    running.push(fixture);
+    const [, address] = await fixture.line(/^early_work 0x([0-9a-f]+)/);
+    const segment = fixture.open();
+    const earlyWork = segment.functionStats().find((s) => s.address === parseInt(address!, 16));
+    expect(earlyWork?.calls).toBe(2); // from the constructor and from main
+    expect(segment.counters().uninitializedDrops).toBe(0);
+    segment.close();
   });
 
   it('works when dlopen()ed into a process whose threads are already running', async () => {

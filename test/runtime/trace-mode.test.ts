@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { timedEvents } from '../../src/runtime/collector.js';
+import { TraceCollector, timedEvents } from '../../src/runtime/collector.js';
 import { toChromeTrace, type ChromeTrace } from '../../src/runtime/export/chrome-trace.js';
 import { toFoldedStacks } from '../../src/runtime/export/folded.js';
 import { reportFromTimelines } from '../../src/runtime/export/report.js';
@@ -49,6 +49,25 @@ describe('trace mode', () => {
 
     // drained means gone: a second drain finds nothing new
     expect(segment.drainEvents()).toHaveLength(0);
+    segment.close();
+  });
+
+  it('accounts for every event while a reader drains during the run: received + dropped = written', async () => {
+    const fixture = Fixture.start(threads, ['8', '20000', 'wait'], 'trace', { IPROBE_RING_EVENTS: '1024' });
+    running.push(fixture);
+    await fixture.line(/^waiting/);
+    const segment = fixture.open();
+    const collector = new TraceCollector(segment, 1).start();
+    fixture.child.stdin.write('go\n');
+    const [, a, b] = await fixture.line(/^counted a=(\d+) b=(\d+)/);
+    const events = collector.stop();
+    const counters = segment.counters();
+    // every function call writes an entry and an exit; main has only entered
+    const written = 2 * (Number(a) + Number(b) + 8) + 1;
+    expect(events.length + counters.ringFullDrops + counters.slotlessDrops).toBe(written);
+    expect(events.length).toBeGreaterThan(1024); // the reader did free space while the threads ran
+    expect(events.every((e) => e.kind === 'entry' || e.kind === 'exit')).toBe(true);
+    expectProperNesting(toChromeTrace(buildTimelines(timedEvents(events, segment.clock())), { pid: fixture.pid }));
     segment.close();
   });
 
