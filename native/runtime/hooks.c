@@ -15,20 +15,20 @@
 #define HOOK_SP() ((uint64_t)__builtin_frame_address(0))
 #define HOOK_TAIL_CALLED(call_site) (__builtin_return_address(0) == (call_site))
 
-IPROBE_INLINE struct iprobe_header *hook_header(uint32_t *mode) {
-  struct iprobe_header *h = iprobe_rt.header;
-  if (IPROBE_UNLIKELY(!h) && !(h = iprobe_start_from_hook())) return 0;
-  *mode = IPROBE_LOAD(&h->control.mode);
-  return h;
+/* What every handler starts with: NULL means return at once (mode off, or a
+ * hook already running on this thread). */
+IPROBE_INLINE struct iprobe_thread *hook_begin(struct iprobe_header **h, uint32_t *mode) {
+  *h = iprobe_rt.header;
+  if (IPROBE_UNLIKELY(!*h) && !(*h = iprobe_start_from_hook())) return 0;
+  *mode = IPROBE_LOAD(&(*h)->control.mode);
+  if (*mode != IPROBE_MODE_COUNT && *mode != IPROBE_MODE_TRACE) return 0;
+  return iprobe_thread_enter(*h);
 }
 
-IPROBE_INLINE int mode_records(uint32_t mode) { return mode == IPROBE_MODE_COUNT || mode == IPROBE_MODE_TRACE; }
-
 IPROBE_EXPORT void __cyg_profile_func_enter(void *function, void *call_site) {
+  struct iprobe_header *h;
   uint32_t mode;
-  struct iprobe_header *h = hook_header(&mode);
-  if (!h || !mode_records(mode)) return;
-  struct iprobe_thread *t = iprobe_thread_enter(h);
+  struct iprobe_thread *t = hook_begin(&h, &mode);
   if (!t) return;
   uint32_t id = iprobe_function_lookup((uint64_t)function, IPROBE_FUNCTION_CODE);
   iprobe_stat_call(t, id);
@@ -46,10 +46,9 @@ IPROBE_EXPORT void __cyg_profile_func_enter(void *function, void *call_site) {
 }
 
 IPROBE_EXPORT void __cyg_profile_func_exit(void *function, void *call_site) {
+  struct iprobe_header *h;
   uint32_t mode;
-  struct iprobe_header *h = hook_header(&mode);
-  if (!h || !mode_records(mode)) return;
-  struct iprobe_thread *t = iprobe_thread_enter(h);
+  struct iprobe_thread *t = hook_begin(&h, &mode);
   if (!t) return;
   if (IPROBE_LIKELY(!t->untimed)) {
     iprobe_frame_pop(t, (uint64_t)function, (uint64_t)call_site, HOOK_SP(), HOOK_TAIL_CALLED(call_site),
@@ -60,10 +59,9 @@ IPROBE_EXPORT void __cyg_profile_func_exit(void *function, void *call_site) {
 
 /* Reached from IPROBE_POINT's trampoline, which has saved every register. */
 IPROBE_EXPORT void __iprobe_point_hit(const void *site) {
+  struct iprobe_header *h;
   uint32_t mode;
-  struct iprobe_header *h = hook_header(&mode);
-  if (!h || !mode_records(mode)) return;
-  struct iprobe_thread *t = iprobe_thread_enter(h);
+  struct iprobe_thread *t = hook_begin(&h, &mode);
   if (!t) return;
   iprobe_stat_call(t, iprobe_function_lookup((uint64_t)site, IPROBE_FUNCTION_POINT));
   if (mode == IPROBE_MODE_TRACE && !t->untimed) {

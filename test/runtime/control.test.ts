@@ -1,18 +1,15 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { timedEvents } from '../../src/runtime/collector.js';
 import { toChromeTrace } from '../../src/runtime/export/chrome-trace.js';
 import { buildTimelines } from '../../src/runtime/timeline.js';
-import { Fixture, callsByName, compileFixture, symbolAddresses } from './helpers.js';
+import { Fixture, callsByName, compileFixture, symbolAddresses, trackFixtures } from './helpers.js';
 import { expectProperNesting } from './nesting.js';
 
 describe('the control block', () => {
   let exe: string;
-  const running: Fixture[] = [];
+  const running = trackFixtures();
   beforeAll(() => {
     exe = compileFixture('control.c');
-  });
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((f) => f.kill()));
   });
 
   it('switches modes while the program runs, with no restart', async () => {

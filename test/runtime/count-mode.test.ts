@@ -1,14 +1,11 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Fixture, callsByName, compileFixture, symbolAddresses } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Fixture, callsByName, compileFixture, symbolAddresses, trackFixtures } from './helpers.js';
 
 describe('count mode', () => {
   let threads: string;
-  const running: Fixture[] = [];
+  const running = trackFixtures();
   beforeAll(() => {
     threads = compileFixture('threads.c');
-  });
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((f) => f.kill()));
   });
 
   it('counts every call of 8 threads exactly, as the program counted them', async () => {

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import { preloadEnvironment, runtimeLibraryPath } from '../../src/runtime/library.js';
 import type { Mode } from '../../src/runtime/layout.js';
 import { RuntimeSegment, segmentPath } from '../../src/runtime/segment.js';
@@ -101,6 +102,15 @@ export class Fixture {
     await this.exited;
     rmSync(this.segmentPath, { force: true });
   }
+}
+
+/** The fixtures a describe block starts; whatever is left is killed after each test. */
+export function trackFixtures(): Fixture[] {
+  const running: Fixture[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((f) => f.kill()));
+  });
+  return running;
 }
 
 /** Function-symbol addresses of a fixture binary, by name (link-time). */

@@ -1,21 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { statSync, existsSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { HEADER, HEADER_SIZE } from '../../src/runtime/layout.js';
 import { runtimeLibraryPath } from '../../src/runtime/library.js';
 import { RuntimeSegment, removeStaleSegments, segmentPath } from '../../src/runtime/segment.js';
 import { UserError } from '../../src/util/user-error.js';
-import { Fixture, callsByName, compileFixture, fixtureBuildDir, fixtureDir } from './helpers.js';
+import { Fixture, callsByName, compileFixture, fixtureBuildDir, fixtureDir, trackFixtures } from './helpers.js';
 
 describe('segment lifecycle', () => {
   let control: string;
-  const running: Fixture[] = [];
+  const running = trackFixtures();
   beforeAll(() => {
     control = compileFixture('control.c');
-  });
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((f) => f.kill()));
   });
 
   it('is created 0600 for the process owner and removed when the process exits normally', async () => {

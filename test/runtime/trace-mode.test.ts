@@ -1,21 +1,18 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TraceCollector, timedEvents } from '../../src/runtime/collector.js';
 import { toChromeTrace, type ChromeTrace } from '../../src/runtime/export/chrome-trace.js';
 import { toFoldedStacks } from '../../src/runtime/export/folded.js';
 import { reportFromTimelines } from '../../src/runtime/export/report.js';
 import { executableResolver } from '../../src/runtime/symbols.js';
 import { buildTimelines } from '../../src/runtime/timeline.js';
-import { Fixture, compileFixture } from './helpers.js';
+import { Fixture, compileFixture, trackFixtures } from './helpers.js';
 import { expectProperNesting } from './nesting.js';
 
 describe('trace mode', () => {
   let threads: string;
-  const running: Fixture[] = [];
+  const running = trackFixtures();
   beforeAll(() => {
     threads = compileFixture('threads.c');
-  });
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((f) => f.kill()));
   });
 
   it('keeps the events of exited threads for the reader and exports a nested Chrome trace', async () => {

@@ -1,7 +1,7 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { timedEvents } from '../../src/runtime/collector.js';
 import { buildTimelines, selfNs, walkSpans } from '../../src/runtime/timeline.js';
-import { Fixture, compileFixture, symbolAddresses } from './helpers.js';
+import { Fixture, compileFixture, symbolAddresses, trackFixtures } from './helpers.js';
 
 /** Exit hooks that longjmp and exceptions skip must not corrupt the shadow stack. */
 // gcc runs exit hooks from the cleanup pads while an exception unwinds, so
@@ -11,12 +11,9 @@ describe.each([
   ['C++ exceptions', 'exception.cc', false],
 ])('shadow stack across %s', (_what, source, skipsExitHooks) => {
   let exe: string;
-  const running: Fixture[] = [];
+  const running = trackFixtures();
   beforeAll(() => {
     exe = compileFixture(source);
-  });
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((f) => f.kill()));
   });
 
   it('keeps count-mode times consistent (self <= total, nothing absurd)', async () => {
