@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { statSync, existsSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,19 @@ describe('segment lifecycle', () => {
     await plain.ask('call 1');
     expect(() => RuntimeSegment.open(plain.pid)).toThrow(/no iprobe runtime in process/);
     expect(() => RuntimeSegment.open(2 ** 22 + 12345)).toThrow(/no process/);
+  });
+
+  // needs root to become another user; `nobody` must be able to read the checkout
+  it.skipIf(process.getuid!() !== 0)('tells another user that the segment is not theirs', async () => {
+    const fixture = Fixture.start(control, [], 'count');
+    running.push(fixture);
+    await fixture.ask('call 1');
+    const cli = path.resolve(fixtureDir, '../../../dist/cli/iprobe.js');
+    const asNobody = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'node', cli, 'runtime', String(fixture.pid)], {
+      encoding: 'utf8',
+    });
+    expect(asNobody.status).toBe(1);
+    expect(asNobody.stderr).toContain(`permission denied: ${fixture.segmentPath} (the segment is readable by the target's user only`);
   });
 
   it('refuses a layout version it does not know', async () => {
