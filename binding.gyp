@@ -16,11 +16,15 @@
         "native/addon/source_lines.cc",
         "native/addon/demangle_binding.cc",
         "native/addon/shm_mapping.cc",
-        "native/addon/shm_binding.cc"
+        "native/addon/shm_binding.cc",
+        "native/addon/papi_library.cc",
+        "native/addon/papi_events.cc",
+        "native/addon/papi_event_set.cc",
+        "native/addon/papi_binding.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
-      "libraries": ["-lcapstone", "-ldw", "-lelf"]
+      "libraries": ["-lcapstone", "-ldw", "-lelf", "-lpapi"]
     },
     {
       # The in-process runtime, preloaded or dlopen'ed into traced programs.

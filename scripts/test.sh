@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh build test
 bash scripts/node-deps.sh
+npx tsc -p tsconfig.test.json
 npx vitest run "$@"

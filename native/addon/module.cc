@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   iprobe::RegisterSourceLines(env, exports);
   iprobe::RegisterDemangle(env, exports);
   iprobe::RegisterShm(env, exports);
+  iprobe::RegisterPapi(env, exports);
   return exports;
 }
 

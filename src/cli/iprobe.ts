@@ -2,6 +2,9 @@
 import { Command } from 'commander';
 import { runCli } from './run-cli.js';
 import { packageVersion } from '../util/package-version.js';
+import { registerColdpatch } from './commands/coldpatch.js';
+import { registerFperf } from './commands/fperf.js';
+import { registerProbes } from './commands/probes.js';
 import { registerRun } from './commands/run.js';
 import { registerRuntime } from './commands/runtime.js';
 
@@ -10,6 +13,9 @@ const program = new Command('iprobe')
   .version(packageVersion());
 
 // Subcommands: each lives in ./commands/<name>.ts and exports register<Name>(program).
+registerColdpatch(program);
+registerProbes(program);
+registerFperf(program);
 registerRun(program);
 registerRuntime(program);
 

@@ -8,6 +8,13 @@ import { UserError } from '../util/user-error.js';
  */
 export async function runCli(program: Command, argv = process.argv): Promise<void> {
   const name = program.name();
+  // `iprobe … | head` closes the pipe early: that is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   program.exitOverride();
   program.configureOutput({
     outputError: (text, write) => write(text.startsWith('error:') ? `${name}: ${text.slice(7)}` : text),
