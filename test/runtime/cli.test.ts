@@ -1,11 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { IPROBE_CLI } from '../support/paths.js';
 import { Fixture, compileFixture } from './helpers.js';
 
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli/iprobe.js');
+const cli = IPROBE_CLI;
 const iprobe = (...args: string[]) => spawnSync('node', [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
 
 describe('iprobe run / iprobe runtime', () => {

@@ -73,4 +73,21 @@ describe('the control block', () => {
     expect(hits[0]).toMatchObject({ site, function: pointsFn, depth: 2 }); // inside main > points
     segment.close();
   });
+
+  it('takes IPROBE_POINT hits through the real trampoline of native/include/iprobe.h', async () => {
+    const exe = compileFixture('points_on.c', ['-O2']);
+    const fixture = Fixture.start(exe, ['1000'], 'count');
+    running.push(fixture);
+    const sites = new Map<string, number>();
+    for (let i = 0; i < 2; i++) {
+      const [, name, address] = await fixture.line(/^site (\w+) 0x([0-9a-f]+)/);
+      sites.set(name!, parseInt(address!, 16));
+    }
+    await fixture.line(/^sum 499500$/); // the loop computed what it computes without points
+    await fixture.line(/^ready/);
+    const segment = fixture.open();
+    const points = new Map(segment.functionStats().filter((s) => s.kind === 'point').map((s) => [s.address, s.calls]));
+    expect(points).toEqual(new Map([[sites.get('each_iteration')!, 1000], [sites.get('loop_done')!, 1]]));
+    segment.close();
+  });
 });

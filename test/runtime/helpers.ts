@@ -1,21 +1,22 @@
 /** Shared by the runtime tests: compile C fixtures, start them with the runtime preloaded, talk to them. */
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import { preloadEnvironment, runtimeLibraryPath } from '../../src/runtime/library.js';
 import type { Mode } from '../../src/runtime/layout.js';
 import { RuntimeSegment, segmentPath } from '../../src/runtime/segment.js';
+import { INCLUDE_DIR } from '../support/paths.js';
+import { useTempDir } from '../support/temp-dir.js';
 
 export const fixtureDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
-let buildDir: string | undefined;
+/** Where this test file's compiled fixtures go; removed after its tests. */
+const buildDir = useTempDir('runtime-test');
 
-/** The folder compiled fixtures go to (one per test file process). */
 export function fixtureBuildDir(): string {
-  return (buildDir ??= mkdtempSync(path.join(os.tmpdir(), 'iprobe-runtime-test-')));
+  return buildDir;
 }
 
 /** Compiles fixtures/<source> with gcc/g++ (-finstrument-functions unless told otherwise); returns the binary. */
@@ -23,7 +24,7 @@ export function compileFixture(source: string, extraFlags: string[] = ['-finstru
   if (!existsSync(runtimeLibraryPath)) throw new Error(`${runtimeLibraryPath} missing: npm run build:native`);
   const output = path.join(fixtureBuildDir(), `${path.basename(source).replace(/\.\w+$/, '')}-${extraFlags.join('').replace(/\W/g, '')}`);
   const compiler = source.endsWith('.cc') ? 'g++' : 'gcc';
-  execFileSync(compiler, ['-g', '-Wall', '-Wextra', ...extraFlags, path.join(fixtureDir, source), '-o', output, '-pthread', '-ldl']);
+  execFileSync(compiler, ['-g', '-Wall', '-Wextra', `-I${INCLUDE_DIR}`, ...extraFlags, path.join(fixtureDir, source), '-o', output, '-pthread', '-ldl']);
   return output;
 }
 

@@ -6,6 +6,7 @@ import { HEADER, HEADER_SIZE } from '../../src/runtime/layout.js';
 import { runtimeLibraryPath } from '../../src/runtime/library.js';
 import { RuntimeSegment, removeStaleSegments, segmentPath } from '../../src/runtime/segment.js';
 import { UserError } from '../../src/util/user-error.js';
+import { IPROBE_CLI } from '../support/paths.js';
 import { Fixture, callsByName, compileFixture, fixtureBuildDir, fixtureDir, trackFixtures } from './helpers.js';
 
 describe('segment lifecycle', () => {
@@ -69,8 +70,7 @@ describe('segment lifecycle', () => {
     const fixture = Fixture.start(control, [], 'count');
     running.push(fixture);
     await fixture.ask('call 1');
-    const cli = path.resolve(fixtureDir, '../../../dist/cli/iprobe.js');
-    const asNobody = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'node', cli, 'runtime', String(fixture.pid)], {
+    const asNobody = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'node', IPROBE_CLI, 'runtime', String(fixture.pid)], {
       encoding: 'utf8',
     });
     expect(asNobody.status).toBe(1);
