@@ -62,7 +62,7 @@ describe('trace mode', () => {
     // every function call writes an entry and an exit; main has only entered
     const written = 2 * (Number(a) + Number(b) + 8) + 1;
     expect(events.length + counters.ringFullDrops + counters.slotlessDrops).toBe(written);
-    expect(events.length).toBeGreaterThan(1024); // the reader did free space while the threads ran
+    expect(events.length).toBeGreaterThan(1024); // more than one ring holds: the reader kept freeing space
     expect(events.every((e) => e.kind === 'entry' || e.kind === 'exit')).toBe(true);
     expectProperNesting(toChromeTrace(buildTimelines(timedEvents(events, segment.clock())), { pid: fixture.pid }));
     segment.close();
