@@ -19,3 +19,15 @@ export function processStartTime(pid: number): bigint | undefined {
 export function processExists(pid: number): boolean {
   return processStartTime(pid) !== undefined;
 }
+
+/** The process's real, effective, saved and filesystem uids (the "Uid:" line of /proc/<pid>/status). */
+export function processUids(pid: number): number[] {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Uid:'));
+    return line ? line.slice(4).trim().split(/\s+/).map(Number) : [];
+  } catch {
+    return [];
+  }
+}

@@ -3,7 +3,7 @@
  * checks that turn "cannot open" into a reason an operator can act on, stale
  * segments of dead processes, and the controller's writes (mode, reset).
  */
-import { readdirSync, unlinkSync } from 'node:fs';
+import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { ShmMapError, ShmMapping } from '../native/shm.js';
 import { UserError } from '../util/user-error.js';
@@ -23,7 +23,7 @@ import {
   type RuntimeCounters,
   type SegmentHeader,
 } from './layout.js';
-import { processStartTime } from './process-info.js';
+import { processStartTime, processUids } from './process-info.js';
 import { readFunctionStats, usedFunctionIndices, type FunctionStat } from './function-table.js';
 import { drainEvents, ringFullDrops, type RuntimeEvent } from './events.js';
 import { tickClock, type TickClock } from './clock.js';
@@ -52,6 +52,12 @@ export class RuntimeSegment {
       throw err;
     }
     const header = segment.header();
+    // the runtime creates the file as the process: anything else was planted by someone else
+    const owner = statSync(file).uid;
+    if (header.pid !== pid || (startTime !== undefined && !processUids(pid).includes(owner))) {
+      segment.close();
+      throw new UserError(`${file} does not belong to process ${pid}`, `its header names pid ${header.pid}, its owner is uid ${owner}`);
+    }
     if (startTime === undefined || header.processStartTime !== startTime) {
       segment.close();
       removeQuietly(file);

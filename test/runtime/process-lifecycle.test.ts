@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { statSync, existsSync, writeFileSync, rmSync } from 'node:fs';
+import { copyFileSync, statSync, existsSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HEADER, HEADER_SIZE } from '../../src/runtime/layout.js';
@@ -75,6 +75,21 @@ describe('segment lifecycle', () => {
     });
     expect(asNobody.status).toBe(1);
     expect(asNobody.stderr).toContain(`permission denied: ${fixture.segmentPath} (the segment is readable by the target's user only`);
+  });
+
+  it('refuses a segment planted for another process', async () => {
+    const small = { IPROBE_FUNCTIONS: '64', IPROBE_THREADS: '1', IPROBE_RING_EVENTS: '64' };
+    const live = Fixture.start(control, [], 'count', small);
+    const plain = Fixture.startPlain(control, []);
+    running.push(live, plain);
+    await live.ask('call 1');
+    await plain.ask('call 1');
+    copyFileSync(live.segmentPath, plain.segmentPath); // live's segment under plain's pid
+    try {
+      expect(() => RuntimeSegment.open(plain.pid)).toThrow(`${plain.segmentPath} does not belong to process ${plain.pid}`);
+    } finally {
+      rmSync(plain.segmentPath, { force: true });
+    }
   });
 
   it('refuses a layout version it does not know', async () => {
