@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SLOT, SLOT_SIZE } from '../../src/runtime/layout.js';
 import { Fixture, callsByName, compileFixture, symbolAddresses, trackFixtures } from './helpers.js';
 
 describe('count mode', () => {
@@ -35,6 +36,21 @@ describe('count mode', () => {
     const calls = callsByName(segment, threads);
     expect(calls.get('work_a')).toBe(Number(a));
     expect(calls.get('work_b')).toBe(Number(b));
+    segment.close();
+  });
+
+  it("stays exact when exited threads' slots are reused (their stats fold into the retired row)", async () => {
+    const fixture = Fixture.start(threads, ['12', '5000', 'serial'], 'count', { IPROBE_THREADS: '4' });
+    running.push(fixture);
+    const [, a, b] = await fixture.line(/^counted a=(\d+) b=(\d+)/);
+    const segment = fixture.open();
+    const header = segment.header();
+    const claims = Array.from({ length: 4 }, (_, slot) => segment.mapping.load32(header.slotsOffset + slot * SLOT_SIZE + SLOT.generation));
+    // main and the first three workers took the free slots; the other nine reused those the workers left
+    expect(claims.reduce((x, y) => x + y)).toBe(13);
+    expect(header.slotsUsed).toBe(4);
+    const calls = callsByName(segment, threads);
+    expect([calls.get('work_a'), calls.get('work_b'), calls.get('worker')]).toEqual([Number(a), Number(b), 12]);
     segment.close();
   });
 

@@ -5,7 +5,7 @@ import { toFoldedStacks } from '../../src/runtime/export/folded.js';
 import { reportFromTimelines } from '../../src/runtime/export/report.js';
 import { executableResolver } from '../../src/runtime/symbols.js';
 import { buildTimelines } from '../../src/runtime/timeline.js';
-import { Fixture, compileFixture, trackFixtures } from './helpers.js';
+import { Fixture, callsByName, compileFixture, trackFixtures } from './helpers.js';
 import { expectProperNesting } from './nesting.js';
 
 describe('trace mode', () => {
@@ -65,6 +65,24 @@ describe('trace mode', () => {
     expect(events.length).toBeGreaterThan(1024); // more than one ring holds: the reader kept freeing space
     expect(events.every((e) => e.kind === 'entry' || e.kind === 'exit')).toBe(true);
     expectProperNesting(toChromeTrace(buildTimelines(timedEvents(events, segment.clock())), { pid: fixture.pid }));
+    segment.close();
+  });
+
+  it('reuses the slots of drained exited threads: 12 threads through 4 slots, every event accounted for', async () => {
+    const fixture = Fixture.start(threads, ['12', '3000', 'wait'], 'trace', { IPROBE_THREADS: '4', IPROBE_RING_EVENTS: '4096' });
+    running.push(fixture);
+    await fixture.line(/^waiting/);
+    const segment = fixture.open();
+    const collector = new TraceCollector(segment, 1).start();
+    fixture.child.stdin.write('go\n');
+    const [, a, b] = await fixture.line(/^counted a=(\d+) b=(\d+)/);
+    const events = collector.stop();
+    const counters = segment.counters();
+    expect(events.length + counters.ringFullDrops + counters.slotlessDrops).toBe(2 * (Number(a) + Number(b) + 12) + 1);
+    expect(counters.threadsAttached).toBe(13);
+    // counts stay exact whichever way each thread went: own slot, reused slot, or none
+    const calls = callsByName(segment, threads);
+    expect([calls.get('work_a'), calls.get('work_b')]).toEqual([Number(a), Number(b)]);
     segment.close();
   });
 
