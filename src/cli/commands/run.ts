@@ -31,8 +31,12 @@ export async function runWithRuntime(command: string[], mode: Mode): Promise<num
   if (!file) throw new UserError('no program given', 'iprobe run -- ./prog args');
   removeStaleSegments();
   const child = spawn(file, args, { stdio: 'inherit', env: preloadEnvironment(process.env, mode) });
+  // Ctrl-C and Ctrl-\ on a terminal already reach the program (same process
+  // group): forwarding them would deliver them twice, which many servers
+  // read as "stop now". iprobe only survives them and waits for the program.
+  const terminalSignals = new Set<NodeJS.Signals>(process.stdin.isTTY ? ['SIGINT', 'SIGQUIT'] : []);
   const forward = (signal: NodeJS.Signals): void => {
-    child.kill(signal);
+    if (!terminalSignals.has(signal)) child.kill(signal);
   };
   child.once('spawn', () => {
     process.stderr.write(`iprobe: pid ${child.pid}, runtime segment ${segmentPath(child.pid!)} (mode ${mode})\n`);
