@@ -40,6 +40,7 @@ describe('iprobe run / iprobe runtime', () => {
     const pid = /pid (\d+)/.exec(stderr)![1]!;
 
     const switched = iprobe('runtime', pid, '--mode', 'count', '--json');
+    expect(switched.stderr).toBe('');
     expect(switched.status).toBe(0);
     expect(JSON.parse(switched.stdout)).toMatchObject({ pid: Number(pid), mode: 'count', version: 1 });
     run.stdin.write('call 3\n');

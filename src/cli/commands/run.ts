@@ -1,6 +1,7 @@
 /** `iprobe run`: start a program with the runtime preloaded. */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { isatty } from 'node:tty';
 import type { Command } from 'commander';
 import { UserError } from '../../util/user-error.js';
 import type { Mode } from '../../runtime/layout.js';
@@ -33,8 +34,10 @@ export async function runWithRuntime(command: string[], mode: Mode): Promise<num
   const child = spawn(file, args, { stdio: 'inherit', env: preloadEnvironment(process.env, mode) });
   // Ctrl-C and Ctrl-\ on a terminal already reach the program (same process
   // group): forwarding them would deliver them twice, which many servers
-  // read as "stop now". iprobe only survives them and waits for the program.
-  const terminalSignals = new Set<NodeJS.Signals>(process.stdin.isTTY ? ['SIGINT', 'SIGQUIT'] : []);
+  // read as "stop now", so iprobe only survives them. isatty(0), because
+  // touching process.stdin would make the fd it shares with the program
+  // non-blocking under the program's feet.
+  const terminalSignals = new Set<NodeJS.Signals>(isatty(0) ? ['SIGINT', 'SIGQUIT'] : []);
   const forward = (signal: NodeJS.Signals): void => {
     if (!terminalSignals.has(signal)) child.kill(signal);
   };
