@@ -1,7 +1,8 @@
 /* The per-thread shadow stack: one frame per live instrumented activation,
  * so that an exit hook finds its entry's timestamp and the time its callees
- * took. Exit hooks can go missing: longjmp and C++ exceptions skip them, and
- * a mode switch can start the runtime between an entry and its exit. Frames
+ * took. Exit hooks can go missing: longjmp skips them (so do C++ exceptions
+ * with compilers that do not call them from cleanup pads; gcc does), and a
+ * mode switch can start the runtime between an entry and its exit. Frames
  * are matched by the stack pointer, which only grows down: a frame whose
  * recorded SP is at or below a new entry's SP cannot be that entry's caller,
  * so it is dead and is closed ("unwound") at that moment. */
