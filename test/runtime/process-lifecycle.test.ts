@@ -65,14 +65,14 @@ describe('segment lifecycle', () => {
     expect(() => RuntimeSegment.open(2 ** 22 + 12345)).toThrow(/no process/);
   });
 
-  // needs root to become another user; `nobody` must be able to read the checkout
-  it.skipIf(process.getuid!() !== 0)('tells another user that the segment is not theirs', async () => {
+  // needs root to become another user, and a checkout that `nobody` can read
+  it.skipIf(process.getuid!() !== 0)('tells another user that the segment is not theirs', async (context) => {
+    const nobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+    if (spawnSync('setpriv', [...nobody, 'test', '-r', IPROBE_CLI]).status !== 0) context.skip();
     const fixture = Fixture.start(control, [], 'count');
     running.push(fixture);
     await fixture.ask('call 1');
-    const asNobody = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'node', IPROBE_CLI, 'runtime', String(fixture.pid)], {
-      encoding: 'utf8',
-    });
+    const asNobody = spawnSync('setpriv', [...nobody, 'node', IPROBE_CLI, 'runtime', String(fixture.pid)], { encoding: 'utf8' });
     expect(asNobody.status).toBe(1);
     expect(asNobody.stderr).toContain(`permission denied: ${fixture.segmentPath} (the segment is readable by the target's user only`);
   });
