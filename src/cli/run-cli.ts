@@ -15,10 +15,17 @@ export async function runCli(program: Command, argv = process.argv): Promise<voi
       throw err;
     });
   }
-  program.exitOverride();
-  program.configureOutput({
-    outputError: (text, write) => write(text.startsWith('error:') ? `${name}: ${text.slice(7)}` : text),
-  });
+  // Subcommands copy these settings only when they are created, so apply
+  // them to the whole tree: usage errors then print `<name>: …` and reach
+  // the handler below instead of exiting from inside commander.
+  const configure = (command: Command) => {
+    command.exitOverride();
+    command.configureOutput({
+      outputError: (text, write) => write(text.startsWith('error: ') ? `${name}: ${text.slice(7)}` : text),
+    });
+    command.commands.forEach(configure);
+  };
+  configure(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
