@@ -15,6 +15,8 @@
         "native/addon/x86_scanner_binding.cc",
         "native/addon/source_lines.cc",
         "native/addon/demangle_binding.cc",
+        "native/addon/shm_mapping.cc",
+        "native/addon/shm_binding.cc",
         "native/addon/papi_library.cc",
         "native/addon/papi_events.cc",
         "native/addon/papi_event_set.cc",
@@ -30,6 +32,29 @@
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "libraries": ["-lcapstone", "-ldw", "-lelf", "-lpapi"]
+    },
+    {
+      # The in-process runtime, preloaded or dlopen'ed into traced programs.
+      # product_dir puts it next to iprobe.node (build/Release/libiprobe_runtime.so)
+      # whatever the gyp version's default place for shared libraries.
+      "target_name": "iprobe_runtime",
+      "type": "shared_library",
+      "product_dir": "<(PRODUCT_DIR)",
+      "product_prefix": "lib",
+      "product_extension": "so",
+      "sources": [
+        "native/runtime/clock.c",
+        "native/runtime/functions.c",
+        "native/runtime/hooks.c",
+        "native/runtime/runtime.c",
+        "native/runtime/segment.c",
+        "native/runtime/threads.c"
+      ],
+      "cflags": ["-fvisibility=hidden", "-fno-omit-frame-pointer"],
+      "cflags_c": ["-std=c11"],
+      "defines": ["_GNU_SOURCE"],
+      "cflags!": ["-finstrument-functions"],
+      "ldflags": ["-Wl,-z,nodelete", "-Wl,-z,now", "-pthread"]
     }
   ]
 }

@@ -7,6 +7,7 @@ namespace iprobe {
 void RegisterX86Scanner(Napi::Env env, Napi::Object exports);
 void RegisterSourceLines(Napi::Env env, Napi::Object exports);
 void RegisterDemangle(Napi::Env env, Napi::Object exports);
+void RegisterShm(Napi::Env env, Napi::Object exports);
 void RegisterPapi(Napi::Env env, Napi::Object exports);
 void RegisterPatchEngine(Napi::Env env, Napi::Object exports);
 

@@ -5,6 +5,8 @@ import { packageVersion } from '../util/package-version.js';
 import { registerColdpatch } from './commands/coldpatch.js';
 import { registerFperf } from './commands/fperf.js';
 import { registerProbes } from './commands/probes.js';
+import { registerRun } from './commands/run.js';
+import { registerRuntime } from './commands/runtime.js';
 
 const program = new Command('iprobe')
   .description('Two-stage instrumentation for native services: coldpatch offline, hotpatch live.')
@@ -14,5 +16,7 @@ const program = new Command('iprobe')
 registerColdpatch(program);
 registerProbes(program);
 registerFperf(program);
+registerRun(program);
+registerRuntime(program);
 
 await runCli(program);

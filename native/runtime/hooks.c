@@ -1,0 +1,72 @@
+/* The handlers that instrumented code calls: gcc's -finstrument-functions
+ * hooks and the IPROBE_POINT handler. Everything here is the hot path: one
+ * mode check, then thread-local work (shadow stack, own stats row, own ring). */
+#include "clock.h"
+#include "functions.h"
+#include "shadow_stack.h"
+#include "stats.h"
+#include "threads.h"
+
+/* The hook's own frame address stands for the caller's stack pointer: both
+ * hooks have the same frame layout, so entry and exit of one activation give
+ * the same value, unless the exit hook was reached by a tail jump
+ * (HOOK_TAIL_CALLED: it will return straight to the caller of the function,
+ * whose return address is `call_site`). */
+#define HOOK_SP() ((uint64_t)__builtin_frame_address(0))
+#define HOOK_TAIL_CALLED(call_site) (__builtin_return_address(0) == (call_site))
+
+/* What every handler starts with: NULL means return at once (mode off, or a
+ * hook already running on this thread). */
+IPROBE_INLINE struct iprobe_thread *hook_begin(struct iprobe_header **h, uint32_t *mode) {
+  *h = iprobe_rt.header;
+  if (IPROBE_UNLIKELY(!*h) && !(*h = iprobe_start_from_hook())) return 0;
+  *mode = IPROBE_LOAD(&(*h)->control.mode);
+  if (*mode != IPROBE_MODE_COUNT && *mode != IPROBE_MODE_TRACE) return 0;
+  return iprobe_thread_enter(*h);
+}
+
+IPROBE_EXPORT void __cyg_profile_func_enter(void *function, void *call_site) {
+  struct iprobe_header *h;
+  uint32_t mode;
+  struct iprobe_thread *t = hook_begin(&h, &mode);
+  if (!t) return;
+  uint32_t id = iprobe_function_lookup((uint64_t)function, IPROBE_FUNCTION_CODE);
+  iprobe_stat_call(t, id);
+  if (IPROBE_LIKELY(!t->untimed)) {
+    uint64_t now = iprobe_clock_now();
+    struct iprobe_frame *f = iprobe_frame_push(t, (uint64_t)function, id, HOOK_SP(), now);
+    if (f && mode == IPROBE_MODE_TRACE) {
+      int recorded = iprobe_ring_record(t, IPROBE_EVENT_ENTRY, 0, (uint64_t)function, (uint64_t)call_site, now, t->depth);
+      f->flags = recorded ? IPROBE_FRAME_TRACED : IPROBE_FRAME_ENTRY_DROPPED;
+    }
+  } else if (mode == IPROBE_MODE_TRACE) {
+    IPROBE_ADD(&h->slotless_drops, 2); /* its entry and its exit */
+  }
+  iprobe_thread_leave();
+}
+
+IPROBE_EXPORT void __cyg_profile_func_exit(void *function, void *call_site) {
+  struct iprobe_header *h;
+  uint32_t mode;
+  struct iprobe_thread *t = hook_begin(&h, &mode);
+  if (!t) return;
+  if (IPROBE_LIKELY(!t->untimed)) {
+    iprobe_frame_pop(t, (uint64_t)function, (uint64_t)call_site, HOOK_SP(), HOOK_TAIL_CALLED(call_site),
+                     iprobe_clock_now());
+  }
+  iprobe_thread_leave();
+}
+
+/* Reached from IPROBE_POINT's trampoline, which has saved every register. */
+IPROBE_EXPORT void __iprobe_point_hit(const void *site) {
+  struct iprobe_header *h;
+  uint32_t mode;
+  struct iprobe_thread *t = hook_begin(&h, &mode);
+  if (!t) return;
+  iprobe_stat_call(t, iprobe_function_lookup((uint64_t)site, IPROBE_FUNCTION_POINT));
+  if (mode == IPROBE_MODE_TRACE && !t->untimed) {
+    uint64_t enclosing = t->depth ? t->frames[t->depth - 1].address : 0;
+    iprobe_ring_record(t, IPROBE_EVENT_POINT, 0, enclosing, (uint64_t)site, iprobe_clock_now(), t->depth);
+  }
+  iprobe_thread_leave();
+}

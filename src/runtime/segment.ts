@@ -1,0 +1,233 @@
+/**
+ * Opening the runtime segment of a process (/dev/shm/iprobe.<pid>): the
+ * checks that turn "cannot open" into a reason an operator can act on, stale
+ * segments of dead processes, and the controller's writes (mode, reset).
+ */
+import { readdirSync, statSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+import { ShmMapError, ShmMapping } from '../native/shm.js';
+import { UserError } from '../util/user-error.js';
+import {
+  CONTROL,
+  HEADER,
+  HEADER_SIZE,
+  LAYOUT_VERSION,
+  LayoutError,
+  MODES,
+  SEGMENT_DIR,
+  SEGMENT_PREFIX,
+  STAT,
+  STAT_SIZE,
+  parseHeader,
+  type Mode,
+  type RuntimeCounters,
+  type SegmentHeader,
+} from './layout.js';
+import { processStartTime, processUids } from './process-info.js';
+import { readFunctionStats, usedFunctionIndices, type FunctionStat } from './function-table.js';
+import { drainEvents, ringFullDrops, type RuntimeEvent } from './events.js';
+import { tickClock, type TickClock } from './clock.js';
+
+export function segmentPath(pid: number): string {
+  return path.join(SEGMENT_DIR, `${SEGMENT_PREFIX}${pid}`);
+}
+
+/** A mapped, validated segment. Reads go to the live memory: each call sees the latest values. */
+export class RuntimeSegment {
+  private constructor(
+    readonly path: string,
+    readonly mapping: ShmMapping,
+    readonly pid: number,
+  ) {}
+
+  /** Opens the runtime of a running process; UserError with the reason if there is none. */
+  static open(pid: number): RuntimeSegment {
+    const file = segmentPath(pid);
+    const startTime = processStartTime(pid);
+    let segment: RuntimeSegment;
+    try {
+      segment = RuntimeSegment.openPath(file, pid);
+    } catch (err) {
+      if (err instanceof UserError && startTime === undefined) throw noProcess(pid);
+      throw err;
+    }
+    const header = segment.header();
+    // the runtime creates the file as the process: anything else was planted by someone else
+    const owner = statSync(file).uid;
+    if (header.pid !== pid || (startTime !== undefined && !processUids(pid).includes(owner))) {
+      segment.close();
+      throw new UserError(`${file} does not belong to process ${pid}`, `its header names pid ${header.pid}, its owner is uid ${owner}`);
+    }
+    if (startTime === undefined || header.processStartTime !== startTime) {
+      segment.close();
+      removeQuietly(file);
+      throw startTime === undefined
+        ? noProcess(pid, `removed its stale segment ${file}`)
+        : new UserError(`no iprobe runtime in process ${pid}`, `removed the stale segment ${file} of an earlier process with that pid`);
+    }
+    return segment;
+  }
+
+  /** Opens a segment file without checking its process (it may have exited while we hold the mapping). */
+  static openPath(file: string, pid = pidOfPath(file)): RuntimeSegment {
+    let mapping: ShmMapping;
+    try {
+      mapping = ShmMapping.open(file);
+    } catch (err) {
+      throw openError(err, pid, file);
+    }
+    try {
+      if (mapping.size < HEADER_SIZE) throw new LayoutError('not-iprobe', 'file too small');
+      parseHeader(mapping.read(0, HEADER_SIZE), mapping.size);
+    } catch (err) {
+      mapping.close();
+      throw layoutError(err, pid, file);
+    }
+    return new RuntimeSegment(file, mapping, pid);
+  }
+
+  header(): SegmentHeader {
+    return parseHeader(this.mapping.read(0, HEADER_SIZE), this.mapping.size);
+  }
+
+  mode(): Mode | `unknown(${number})` {
+    const value = this.mapping.load32(CONTROL.mode);
+    return MODES[value] ?? `unknown(${value})`;
+  }
+
+  /** Switches the running program's runtime; hooks see it on their next call. */
+  setMode(mode: Mode): void {
+    if (mode === 'fperf') throw new UserError('mode fperf is not available in layout version 1');
+    this.mapping.store32(CONTROL.mode, MODES.indexOf(mode));
+  }
+
+  /**
+   * Zeroes the function statistics. Threads zero their own rows on their
+   * next hook (readers ignore rows of an older generation until then); the
+   * retired row is zeroed here, under the fold seqlock.
+   */
+  async resetCounters(): Promise<void> {
+    const header = this.header();
+    const sequence = await this.lockFolds();
+    try {
+      this.mapping.add32(CONTROL.resetGeneration, 1);
+      for (const index of usedFunctionIndices(this.mapping, header)) {
+        const stat = header.retiredOffset + index * STAT_SIZE;
+        for (const field of [STAT.calls, STAT.totalTicks, STAT.selfTicks]) this.mapping.store64(stat + field, 0n);
+      }
+    } finally {
+      this.mapping.store32(HEADER.foldSequence, sequence + 2);
+    }
+  }
+
+  /** Per-function calls and times, summed over all threads (count mode). */
+  functionStats(): FunctionStat[] {
+    return readFunctionStats(this.mapping, this.header());
+  }
+
+  /** Takes the pending trace events of every thread, exited ones included. */
+  drainEvents(): RuntimeEvent[] {
+    return drainEvents(this.mapping, this.header());
+  }
+
+  counters(): RuntimeCounters {
+    const header = this.header();
+    return { ...header.counters, ringFullDrops: ringFullDrops(this.mapping, header) };
+  }
+
+  clock(): TickClock {
+    return tickClock(this.header());
+  }
+
+  close(): void {
+    this.mapping.close();
+  }
+
+  /** Takes the seqlock a runtime thread holds while folding an exited thread's stats. */
+  private async lockFolds(): Promise<number> {
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const sequence = this.mapping.load32(HEADER.foldSequence);
+      if (sequence % 2 === 0 && this.mapping.compareExchange32(HEADER.foldSequence, sequence, sequence + 1)) {
+        return sequence;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    throw new Error('the runtime kept its fold sequence locked');
+  }
+}
+
+/** Removes segments whose process is gone (or whose pid now belongs to another process). */
+export function removeStaleSegments(dir = SEGMENT_DIR): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const pid = Number(name.slice(SEGMENT_PREFIX.length));
+    if (!name.startsWith(SEGMENT_PREFIX) || !Number.isInteger(pid) || pid <= 0) continue;
+    const file = path.join(dir, name);
+    const startTime = processStartTime(pid);
+    let owner: bigint | undefined;
+    try {
+      const segment = RuntimeSegment.openPath(file, pid);
+      owner = segment.header().processStartTime;
+      segment.close();
+    } catch {
+      if (startTime !== undefined) continue; // starting, foreign or unreadable: not ours to judge
+    }
+    if (startTime === undefined || (owner !== undefined && owner !== startTime)) {
+      if (removeQuietly(file)) removed.push(file);
+    }
+  }
+  return removed;
+}
+
+function removeQuietly(file: string): boolean {
+  try {
+    unlinkSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pidOfPath(file: string): number {
+  return Number(path.basename(file).slice(SEGMENT_PREFIX.length)) || 0;
+}
+
+function noProcess(pid: number, detail?: string): UserError {
+  return new UserError(`no process ${pid}`, detail);
+}
+
+function openError(err: unknown, pid: number, file: string): unknown {
+  if (!(err instanceof ShmMapError)) return err;
+  switch (err.code) {
+    case 'ENOENT':
+      return new UserError(
+        `no iprobe runtime in process ${pid}`,
+        `${file} does not exist: start the program with \`iprobe run\`, or inject the runtime`,
+      );
+    case 'EACCES':
+    case 'EPERM':
+      return new UserError(
+        `permission denied: ${file}`,
+        "the segment is readable by the target's user only: run iprobe as that user or as root",
+      );
+    case 'ENODATA':
+      return new UserError(`the runtime of process ${pid} is still starting`, 'try again');
+    default:
+      return new UserError(`cannot map ${file}: ${err.message}`);
+  }
+}
+
+function layoutError(err: unknown, pid: number, file: string): unknown {
+  if (!(err instanceof LayoutError)) return err;
+  switch (err.problem) {
+    case 'unknown-version':
+      return new UserError(
+        `the runtime in process ${pid} uses shared-memory layout version ${err.version}; this iprobe reads version ${LAYOUT_VERSION}`,
+        'use the iprobe that shipped that runtime',
+      );
+    case 'not-iprobe':
+      return new UserError(`${file} is not an iprobe segment (or its runtime is still starting)`);
+    default:
+      return new UserError(`${file} has a damaged header: ${err.message}`);
+  }
+}
