@@ -13,6 +13,8 @@ export interface TickClock {
   durationNs(ticks: number): number;
   /** CLOCK_MONOTONIC nanoseconds of the anchor. */
   anchorNs: bigint;
+  /** The tick count sinceAnchorNs measures from. */
+  anchorTicks: bigint;
 }
 
 const MIN_ANCHOR_AGE_NS = 200_000_000n;
@@ -23,11 +25,12 @@ export function tickClock(header: Pick<SegmentHeader, 'clock' | 'clockAnchorTick
   const anchorTicks = header.clockAnchorTicks;
   const anchorNs = header.clockAnchorNs;
   if (header.clock === 'monotonic') {
-    return { anchorNs, sinceAnchorNs: (t) => Number(t - anchorTicks), durationNs: (t) => t };
+    return { anchorNs, anchorTicks, sinceAnchorNs: (t) => Number(t - anchorTicks), durationNs: (t) => t };
   }
   const ticksPerNs = tscTicksPerNs(anchorTicks, anchorNs);
   return {
     anchorNs,
+    anchorTicks,
     sinceAnchorNs: (t) => Number(t - anchorTicks) / ticksPerNs,
     durationNs: (t) => t / ticksPerNs,
   };

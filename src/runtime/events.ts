@@ -9,6 +9,7 @@ import {
   SLOT_SIZE,
   type SegmentHeader,
 } from './layout.js';
+import type { TimedEvent } from './timeline.js';
 
 export interface RuntimeEvent {
   ticks: bigint;
@@ -29,6 +30,40 @@ const KINDS: Record<number, RuntimeEvent['kind']> = {
   [EventKind.Exit]: 'exit',
   [EventKind.Point]: 'point',
 };
+
+const TWO_32 = 2 ** 32;
+const u64 = (buf: Buffer, at: number) => buf.readUInt32LE(at + 4) * TWO_32 + buf.readUInt32LE(at);
+
+/**
+ * decodeEvents straight into nanoseconds since `anchorTicks`, without BigInt
+ * per event: the fast path for large traces. Tick differences stay exact
+ * below 2^53 (months of TSC ticks).
+ */
+export function decodeTimedEvents(
+  buf: Buffer,
+  anchorTicks: bigint,
+  durationNs: (ticks: number) => number,
+): TimedEvent[] {
+  const anchorHigh = Number(anchorTicks >> 32n);
+  const anchorLow = Number(anchorTicks & 0xffffffffn);
+  const events: TimedEvent[] = [];
+  for (let at = 0; at + EVENT_SIZE <= buf.length; at += EVENT_SIZE) {
+    const kind = KINDS[buf[at + EVENT.kind]!];
+    if (!kind) continue;
+    const ticks =
+      (buf.readUInt32LE(at + EVENT.ticks + 4) - anchorHigh) * TWO_32 + (buf.readUInt32LE(at + EVENT.ticks) - anchorLow);
+    events.push({
+      ns: durationNs(ticks),
+      kind,
+      function: u64(buf, at + EVENT.function),
+      site: u64(buf, at + EVENT.site),
+      tid: buf.readUInt32LE(at + EVENT.tid),
+      depth: buf.readUInt16LE(at + EVENT.depth),
+      unwound: (buf[at + EVENT.flags]! & EVENT_FLAG_UNWOUND) !== 0,
+    });
+  }
+  return events;
+}
 
 export function decodeEvents(buf: Buffer): RuntimeEvent[] {
   const events: RuntimeEvent[] = [];
@@ -55,6 +90,16 @@ export function decodeEvents(buf: Buffer): RuntimeEvent[] {
  */
 export function drainEvents(mapping: ShmMapping, header: SegmentHeader, maxPerThread = header.ringCapacity): RuntimeEvent[] {
   const events: RuntimeEvent[] = [];
+  for (const raw of drainRawEvents(mapping, header, maxPerThread)) for (const event of decodeEvents(raw)) events.push(event);
+  return events;
+}
+
+/**
+ * drainEvents without the decoding: one buffer of EVENT_SIZE records per
+ * thread ring. Cheap enough to keep up with a busy program; decode later.
+ */
+export function drainRawEvents(mapping: ShmMapping, header: SegmentHeader, maxPerThread = header.ringCapacity): Buffer[] {
+  const chunks: Buffer[] = [];
   const slots = Math.min(header.slotsUsed, header.threadCapacity);
   for (let slot = 0; slot < slots; slot++) {
     const slotOffset = header.slotsOffset + slot * SLOT_SIZE;
@@ -68,9 +113,9 @@ export function drainEvents(mapping: ShmMapping, header: SegmentHeader, maxPerTh
       },
       maxPerThread,
     );
-    for (const event of decodeEvents(raw)) events.push(event);
+    if (raw.length > 0) chunks.push(raw);
   }
-  return events;
+  return chunks;
 }
 
 /** Events dropped because a ring was full, summed over all slots. */

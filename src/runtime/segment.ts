@@ -25,7 +25,7 @@ import {
 } from './layout.js';
 import { processStartTime, processUids } from './process-info.js';
 import { readFunctionStats, usedFunctionIndices, type FunctionStat } from './function-table.js';
-import { drainEvents, ringFullDrops, type RuntimeEvent } from './events.js';
+import { drainEvents, drainRawEvents, ringFullDrops, type RuntimeEvent } from './events.js';
 import { tickClock, type TickClock } from './clock.js';
 
 export function segmentPath(pid: number): string {
@@ -125,9 +125,14 @@ export class RuntimeSegment {
     return readFunctionStats(this.mapping, this.header());
   }
 
-  /** Takes the pending trace events of every thread, exited ones included. */
-  drainEvents(): RuntimeEvent[] {
-    return drainEvents(this.mapping, this.header());
+  /** Takes the pending trace events of every thread, exited ones included (at most maxPerThread each). */
+  drainEvents(maxPerThread?: number): RuntimeEvent[] {
+    return drainEvents(this.mapping, this.header(), maxPerThread);
+  }
+
+  /** drainEvents, undecoded (see decodeEvents). */
+  drainRawEvents(maxPerThread?: number): Buffer[] {
+    return drainRawEvents(this.mapping, this.header(), maxPerThread);
   }
 
   counters(): RuntimeCounters {

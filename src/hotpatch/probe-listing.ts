@@ -1,0 +1,49 @@
+/** `iprobe hot <pid> --list`: which functions of a live process have probes, and which are on. */
+import { checkTargetProcess } from '../process/patch-engine.js';
+import { processProbes } from './process-probes.js';
+import { findRuntimeInProcess } from './runtime-in-process.js';
+import { DEFAULT_KINDS, selectSites } from './site-selection.js';
+import { readSiteStates } from './site-states.js';
+
+export interface FunctionProbes {
+  object: string;
+  name: string;
+  address: number;
+  sites: number;
+  on: number;
+  foreign: number;
+}
+
+export interface ProbeListing {
+  pid: number;
+  runtime: string | null;
+  objects: { path: string; probeList: string; bias: number; sites: number }[];
+  functions: FunctionProbes[];
+}
+
+export async function listProbes(pid: number, probeLists: readonly string[] = []): Promise<ProbeListing> {
+  await checkTargetProcess(pid);
+  const { objects, probed } = await processProbes(pid, probeLists);
+  const sites = selectSites(probed, { functions: [], all: true, kinds: DEFAULT_KINDS });
+  const states = await readSiteStates(pid, sites);
+  const byFunction = new Map<string, FunctionProbes>();
+  sites.forEach((s, i) => {
+    const fn = s.object.list.functions[s.site.function]!;
+    const key = `${s.object.object.path}\0${fn.address}`;
+    let row = byFunction.get(key);
+    if (!row) {
+      row = { object: s.object.object.path, name: fn.name, address: fn.address + s.object.bias, sites: 0, on: 0, foreign: 0 };
+      byFunction.set(key, row);
+    }
+    row.sites++;
+    if (states[i] === 'on') row.on++;
+    if (states[i] === 'foreign') row.foreign++;
+  });
+  const runtime = await findRuntimeInProcess(pid, objects);
+  return {
+    pid,
+    runtime: runtime?.object.path ?? null,
+    objects: probed.map((p) => ({ path: p.object.path, probeList: p.listPath, bias: p.bias, sites: p.list.sites.length })),
+    functions: [...byFunction.values()].sort((a, b) => a.address - b.address),
+  };
+}

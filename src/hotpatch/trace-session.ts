@@ -1,0 +1,131 @@
+/**
+ * `iprobe trace`: switch probes on, collect the runtime's trace events while
+ * the process keeps running, switch the probes off again, and hand back the
+ * timelines. The probes are switched off even when the wait is cut short by
+ * Ctrl-C or SIGTERM, and the runtime's mode is put back as it was.
+ */
+import { TraceCollector } from '../runtime/collector.js';
+import type { RuntimeCounters } from '../runtime/layout.js';
+import { RuntimeSegment } from '../runtime/segment.js';
+import type { NameResolver } from '../runtime/symbols.js';
+import { buildTimelines, type ThreadTimeline, type TimedEvent } from '../runtime/timeline.js';
+import { probeListResolver } from './probe-names.js';
+import { processProbes } from './process-probes.js';
+import { switchProbes, type SwitchOutcome } from './probe-switch.js';
+import type { SiteSelection } from './site-selection.js';
+
+export interface TraceRequest {
+  pid: number;
+  selection: SiteSelection;
+  durationMs: number;
+  /** Events kept at most (default DEFAULT_MAX_TRACE_EVENTS); recording stops when reached. */
+  maxEvents?: number;
+  probeLists?: readonly string[];
+  /** Called once the probes are on. */
+  onStarted?: (outcome: SwitchOutcome) => void;
+}
+
+export interface TraceResult {
+  timelines: ThreadTimeline[];
+  events: number;
+  counters: RuntimeCounters;
+  resolve: NameResolver;
+  switchedOn: SwitchOutcome;
+  switchedOff: SwitchOutcome;
+  durationMs: number;
+  interrupted: boolean;
+  /** Recording stopped early because maxEvents were kept. */
+  truncated: boolean;
+}
+
+/** About 20 MB of Chrome trace JSON, which ui.perfetto.dev opens quickly. */
+export const DEFAULT_MAX_TRACE_EVENTS = 200_000;
+/** Per thread and timer tick: ~0.1 s of decoding at worst for 64 threads. */
+const EVENTS_PER_THREAD_PER_DRAIN = 4096;
+
+export async function traceProcess(request: TraceRequest): Promise<TraceResult> {
+  const { pid } = request;
+  const { probed } = await processProbes(pid, request.probeLists);
+  const segment = RuntimeSegment.open(pid);
+  const previousMode = segment.mode();
+  const restoredMode = previousMode === 'off' || previousMode === 'count' ? previousMode : 'count';
+  const collector = new TraceCollector(segment, {
+    maxEvents: request.maxEvents ?? DEFAULT_MAX_TRACE_EVENTS,
+    perThreadPerDrain: EVENTS_PER_THREAD_PER_DRAIN,
+    // Enough kept: stop the program writing events nobody will read.
+    onFull: () => segment.setMode(restoredMode),
+  });
+  let switchedOn: SwitchOutcome | undefined;
+  let switchedOff: SwitchOutcome | undefined;
+  let interrupted = false;
+  let events: TimedEvent[];
+  let counters: RuntimeCounters;
+  let windowMs = 0;
+  const started = Date.now();
+  // Listening for the signals for the whole session also tells the ptrace
+  // signal guard not to re-raise them: a Ctrl-C ends the wait, not iprobe.
+  const interruption = new Interruption();
+  try {
+    // Events an earlier session left in the rings are not part of this trace.
+    segment.drainRawEvents();
+    segment.setMode('trace');
+    collector.start();
+    switchedOn = await switchProbes({ pid, on: true, selection: request.selection, probeLists: request.probeLists });
+    request.onStarted?.(switchedOn);
+    interrupted = await interruption.sleep(request.durationMs);
+  } finally {
+    interruption.dispose();
+    // Off first, then drain: events written until the last probe went off are kept.
+    if (switchedOn) {
+      switchedOff = await switchProbes({ pid, on: false, selection: request.selection, probeLists: request.probeLists });
+    }
+    windowMs = Date.now() - started;
+    events = collector.stopTimed(segment.clock());
+    segment.setMode(restoredMode);
+    counters = segment.counters();
+    segment.close();
+  }
+  return {
+    timelines: buildTimelines(events),
+    events: events.length,
+    counters,
+    resolve: probeListResolver(probed),
+    switchedOn: switchedOn!,
+    switchedOff: switchedOff!,
+    durationMs: windowMs,
+    interrupted,
+    truncated: collector.full,
+  };
+}
+
+/** SIGINT/SIGTERM as a request to stop waiting. */
+class Interruption {
+  private requested = false;
+  private wake: (() => void) | undefined;
+  private readonly onSignal = () => {
+    this.requested = true;
+    this.wake?.();
+  };
+
+  constructor() {
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
+  }
+
+  /** Waits `ms`, or less if a signal arrives (or already has); true when interrupted. */
+  sleep(ms: number): Promise<boolean> {
+    if (this.requested) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+  }
+
+  dispose(): void {
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+  }
+}
