@@ -59,8 +59,21 @@ export async function fetchSource(pkg: string, options: FetchOptions = {}): Prom
   return tree;
 }
 
+/** Per process: asking APT takes about a second, and its answer only changes with apt-get update. */
+const knownVersions = new Map<string, Promise<string>>();
+
 /** The version `apt-get source PKG` would fetch, enabling deb-src first if APT knows no source packages. */
-async function sourceVersion(pkg: string, root: string, progress: ProgressSink): Promise<string> {
+function sourceVersion(pkg: string, root: string, progress: ProgressSink): Promise<string> {
+  let version = knownVersions.get(pkg);
+  if (!version) {
+    version = askApt(pkg, root, progress);
+    knownVersions.set(pkg, version);
+    version.catch(() => knownVersions.delete(pkg));
+  }
+  return version;
+}
+
+async function askApt(pkg: string, root: string, progress: ProgressSink): Promise<string> {
   try {
     return await printedVersion(pkg);
   } catch (err) {
