@@ -8,6 +8,7 @@ import { runCli } from '../../cli/run-cli.js';
 import { UserError } from '../../util/user-error.js';
 import { buildProgram, type BuiltProgram } from './build-program.js';
 import { PROGRAMS, programByName } from './catalog/index.js';
+import { compareRuns } from './compare-runs.js';
 import { fetchSource } from './fetch-source.js';
 import type { WorkloadSize } from './program.js';
 import { parseVariant, plainVariant, variantName } from './variant.js';
@@ -89,6 +90,38 @@ program
       } else {
         console.log(`${target.name}\t${variantName(built.variant)}\t${options.size}\t${result.seconds.toFixed(3)} s\t${result.outputDigest}`);
       }
+    }
+  });
+
+program
+  .command('compare')
+  .description('time the workload on several variants, interleaved; print min and median and their ratios to the first')
+  .argument('<name>')
+  .option('--variant <variant>', 'a variant to compare, the first is the baseline (repeatable; default: plain and instrumented)', collect, [])
+  .addOption(new Option('--size <size>', 'workload size').choices(['quick', 'full']).default('quick'))
+  .option('--runs <n>', 'runs of each variant', '5')
+  .option('--json', 'print the comparison as JSON')
+  .action(async (name: string, options: { variant: string[]; size: WorkloadSize; runs: string; json?: boolean }) => {
+    const target = programByName(name);
+    const runs = Number(options.runs);
+    if (!Number.isInteger(runs) || runs < 1) throw new UserError(`--runs must be a positive integer, not '${options.runs}'`);
+    const variants = (options.variant.length ? options.variant : ['plain', 'instrumented']).map(parseVariant);
+    const contestants = [];
+    for (const variant of variants) {
+      const built = await buildProgram(target.name, variant, { cacheDir: cacheDir() });
+      contestants.push({ label: variantName(variant), binaries: built.binaries });
+    }
+    const comparison = await compareRuns(target, contestants, { runs, size: options.size });
+    if (options.json) {
+      console.log(JSON.stringify(comparison, null, 2));
+      return;
+    }
+    console.log(`${target.name} (${options.size}, ${runs} interleaved runs each, output ${comparison.outputDigest.slice(0, 16)}…)`);
+    for (const c of comparison.contestants) {
+      console.log(
+        `  ${c.label.padEnd(24)} min ${c.min.toFixed(3)} s  median ${c.median.toFixed(3)} s  ` +
+          `ratio min ${c.minRatio.toFixed(2)}  median ${c.medianRatio.toFixed(2)}`,
+      );
     }
   });
 
