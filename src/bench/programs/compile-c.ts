@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { runLogged } from './build-log.js';
+import type { BuildContext } from './program.js';
 import type { VariantFlags } from './variant.js';
 
 export interface CompileStep {
@@ -68,4 +69,23 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (failure !== undefined) throw failure;
+}
+
+export interface CProgramSpec {
+  /** Relative to the source tree, or absolute. */
+  sources: readonly string[];
+  includeDirs?: readonly string[];
+  defines?: readonly string[];
+  cflags?: readonly string[];
+  libs?: readonly string[];
+  /** File name in the build's output directory. */
+  output: string;
+}
+
+/** The common recipe: compile a program's C files from the source tree into the work directory, link into the output directory. */
+export async function compileAndLink(ctx: BuildContext, spec: CProgramSpec): Promise<void> {
+  const { source, flags, workDir, outDir, logFile } = ctx;
+  const { sources, includeDirs, defines, cflags, libs, output } = spec;
+  const objects = await compileObjects({ srcDir: source.dir, objDir: workDir, sources, includeDirs, defines, cflags, flags, logFile });
+  await linkExecutable({ objects, output: path.join(outDir, output), flags, libs, logFile });
 }

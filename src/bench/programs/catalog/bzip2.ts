@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { compileObjects, linkExecutable } from '../compile-c.js';
+import { compileAndLink } from '../compile-c.js';
 import { compressorRoundTrip } from '../compressor-round-trip.js';
 import type { Program } from '../program.js';
 
@@ -13,17 +12,13 @@ export const bzip2: Program = {
   binaries: ['bzip2'],
   recipeRevision: 1,
 
-  async build({ source, flags, workDir, outDir, logFile }) {
-    const objects = await compileObjects({
-      srcDir: source.dir,
-      objDir: workDir,
+  build(ctx) {
+    return compileAndLink(ctx, {
       sources: ['blocksort.c', 'huffman.c', 'crctable.c', 'randtable.c', 'compress.c', 'decompress.c', 'bzlib.c', 'bzip2.c'],
       defines: ['_FILE_OFFSET_BITS=64'],
       cflags: ['-Wall', '-Winline'],
-      flags,
-      logFile,
+      output: 'bzip2',
     });
-    await linkExecutable({ objects, output: path.join(outDir, 'bzip2'), flags, logFile });
   },
 
   run(binaries, { size, workDir }) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileObjects, linkExecutable } from '../compile-c.js';
+import { compileAndLink } from '../compile-c.js';
 import type { Program } from '../program.js';
 import { timedRun } from '../timed-run.js';
 
@@ -35,21 +35,18 @@ export const lua: Program = {
   binaries: ['lua'],
   recipeRevision: 1,
 
-  async build({ source, flags, workDir, outDir, logFile }) {
+  async build(ctx) {
     // Debian's luaconf.h includes a header that debian/rules generates.
-    await fs.writeFile(path.join(workDir, 'lua5.4-deb-multiarch.h'), '#define DEB_HOST_MULTIARCH "x86_64-linux-gnu"\n');
-    const objects = await compileObjects({
-      srcDir: source.dir,
-      objDir: workDir,
+    await fs.writeFile(path.join(ctx.workDir, 'lua5.4-deb-multiarch.h'), '#define DEB_HOST_MULTIARCH "x86_64-linux-gnu"\n');
+    await compileAndLink(ctx, {
       sources: SOURCES,
-      includeDirs: [workDir],
+      includeDirs: [ctx.workDir],
       defines: ['LUA_COMPAT_5_3', 'LUA_USE_LINUX'],
       cflags: ['-std=gnu99', '-Wall'],
-      flags,
-      logFile,
+      // -Wl,-E exports the API so C modules loaded with require() could link against it.
+      libs: ['-lm', '-ldl', '-Wl,-E'],
+      output: 'lua',
     });
-    // -Wl,-E exports the API so C modules loaded with require() could link against it.
-    await linkExecutable({ objects, output: path.join(outDir, 'lua'), flags, libs: ['-lm', '-ldl', '-Wl,-E'], logFile });
   },
 
   async run(binaries, { size }) {

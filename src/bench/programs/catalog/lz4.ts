@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { compileObjects, linkExecutable } from '../compile-c.js';
+import { compileAndLink } from '../compile-c.js';
 import { compressorRoundTrip } from '../compressor-round-trip.js';
 import type { Program } from '../program.js';
 import { sourceFiles } from '../source-files.js';
@@ -14,17 +13,14 @@ export const lz4: Program = {
   binaries: ['lz4'],
   recipeRevision: 1,
 
-  async build({ source, flags, workDir, outDir, logFile }) {
-    const objects = await compileObjects({
-      srcDir: source.dir,
-      objDir: workDir,
-      sources: [...(await sourceFiles(source.dir, 'lib')), ...(await sourceFiles(source.dir, 'programs'))],
+  async build(ctx) {
+    const dir = ctx.source.dir;
+    await compileAndLink(ctx, {
+      sources: [...(await sourceFiles(dir, 'lib')), ...(await sourceFiles(dir, 'programs'))],
       includeDirs: ['lib'],
       cflags: ['-Wall'],
-      flags,
-      logFile,
+      output: 'lz4',
     });
-    await linkExecutable({ objects, output: path.join(outDir, 'lz4'), flags, logFile });
   },
 
   run(binaries, { size, workDir }) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { UserError } from '../../../util/user-error.js';
 import { runLogged } from '../build-log.js';
-import { compileObjects, linkExecutable } from '../compile-c.js';
+import { compileAndLink } from '../compile-c.js';
 import type { Program } from '../program.js';
 import { onPath } from '../run-command.js';
 import { timedRun } from '../timed-run.js';
@@ -24,28 +24,23 @@ export const sqlite3: Program = {
   binaries: ['speedtest1'],
   recipeRevision: 1,
 
-  async build({ source, flags, workDir, outDir, logFile }) {
+  async build(ctx) {
+    const { source, workDir, logFile } = ctx;
     if (!(await onPath('tclsh'))) {
       throw new UserError('tclsh is missing; it generates the sqlite3.c amalgamation', 'bash scripts/system-deps.sh programs');
     }
     // The template makefile builds the amalgamation into the current directory
-    // with host tools (lemon, mkkeywordhash) compiled -O0, never touching TOP.
-    // OPTS= drops its debugging options (they reach vdbe-compress.tcl).
-    await runLogged(logFile, 'make', ['-f', path.join(source.dir, 'Makefile.linux-gcc'), `TOP=${source.dir}`, 'OPTS=', 'sqlite3.c'], {
-      cwd: workDir,
-    });
-    const objects = await compileObjects({
-      srcDir: source.dir,
-      objDir: workDir,
+    // with host tools (lemon, mkkeywordhash) compiled -O0, never writing to TOP.
+    await runLogged(logFile, 'make', ['-f', path.join(source.dir, 'Makefile.linux-gcc'), `TOP=${source.dir}`, 'sqlite3.c'], { cwd: workDir });
+    await compileAndLink(ctx, {
       // sqlite3.c first: it takes nearly all the time, so it starts at once.
       sources: [path.join(workDir, 'sqlite3.c'), 'test/speedtest1.c'],
       includeDirs: [workDir],
       // As main.mk builds speedtest1.
       defines: ['SQLITE_THREADSAFE=0'],
-      flags,
-      logFile,
+      libs: ['-lm', '-ldl', '-lpthread'],
+      output: 'speedtest1',
     });
-    await linkExecutable({ objects, output: path.join(outDir, 'speedtest1'), flags, libs: ['-lm', '-ldl', '-lpthread'], logFile });
   },
 
   async run(binaries, { size }) {

@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { compileObjects, linkExecutable } from '../compile-c.js';
+import { compileAndLink } from '../compile-c.js';
 import { compressorRoundTrip } from '../compressor-round-trip.js';
 import type { Program } from '../program.js';
 import { sourceFiles } from '../source-files.js';
@@ -18,25 +17,21 @@ export const zstd: Program = {
   binaries: ['zstd'],
   recipeRevision: 1,
 
-  async build({ source, flags, workDir, outDir, logFile }) {
-    const sources = [
-      ...(await sourceFiles(source.dir, 'lib/common')),
-      ...(await sourceFiles(source.dir, 'lib/compress')),
-      ...(await sourceFiles(source.dir, 'lib/decompress', ['.c', '.S'])),
-      ...(await sourceFiles(source.dir, 'lib/dictBuilder')),
-      ...(await sourceFiles(source.dir, 'programs')),
-    ];
-    const objects = await compileObjects({
-      srcDir: source.dir,
-      objDir: workDir,
-      sources,
+  async build(ctx) {
+    const dir = ctx.source.dir;
+    await compileAndLink(ctx, {
+      sources: [
+        ...(await sourceFiles(dir, 'lib/common')),
+        ...(await sourceFiles(dir, 'lib/compress')),
+        ...(await sourceFiles(dir, 'lib/decompress', ['.c', '.S'])),
+        ...(await sourceFiles(dir, 'lib/dictBuilder')),
+        ...(await sourceFiles(dir, 'programs')),
+      ],
       includeDirs: ['lib', 'lib/common', 'lib/compress', 'lib/dictBuilder', 'programs'],
       defines: ['XXH_NAMESPACE=ZSTD_', 'ZSTD_LEGACY_SUPPORT=0', 'BACKTRACE_ENABLE=0'],
       cflags: ['-Wall'],
-      flags,
-      logFile,
+      output: 'zstd',
     });
-    await linkExecutable({ objects, output: path.join(outDir, 'zstd'), flags, logFile });
   },
 
   run(binaries, { size, workDir }) {
