@@ -14,11 +14,15 @@
         "native/addon/x86_scanner.cc",
         "native/addon/x86_scanner_binding.cc",
         "native/addon/source_lines.cc",
-        "native/addon/demangle_binding.cc"
+        "native/addon/demangle_binding.cc",
+        "native/addon/papi_library.cc",
+        "native/addon/papi_events.cc",
+        "native/addon/papi_event_set.cc",
+        "native/addon/papi_binding.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
-      "libraries": ["-lcapstone", "-ldw", "-lelf"]
+      "libraries": ["-lcapstone", "-ldw", "-lelf", "-lpapi"]
     }
   ]
 }

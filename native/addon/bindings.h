@@ -7,5 +7,6 @@ namespace iprobe {
 void RegisterX86Scanner(Napi::Env env, Napi::Object exports);
 void RegisterSourceLines(Napi::Env env, Napi::Object exports);
 void RegisterDemangle(Napi::Env env, Napi::Object exports);
+void RegisterPapi(Napi::Env env, Napi::Object exports);
 
 }  // namespace iprobe

@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   iprobe::RegisterX86Scanner(env, exports);
   iprobe::RegisterSourceLines(env, exports);
   iprobe::RegisterDemangle(env, exports);
+  iprobe::RegisterPapi(env, exports);
   return exports;
 }
 

@@ -149,11 +149,14 @@ X86Decoder::~X86Decoder() {
 }
 
 std::vector<BranchSite> X86Decoder::FindBranchesTo(const uint8_t* code, size_t size,
-                                                   uint64_t address, const BranchTargets& targets,
+                                                   uint64_t address, size_t stop_after,
+                                                   const BranchTargets& targets,
                                                    ScanStats* stats) {
   std::vector<BranchSite> sites;
   FirstArgumentTracker tracker;
-  while (size > 0 && cs_disasm_iter(handle_, &code, &size, &address, insn_)) {
+  const uint64_t start = address;
+  while (size > 0 && address - start < stop_after &&
+         cs_disasm_iter(handle_, &code, &size, &address, insn_)) {
     const cs_insn& insn = *insn_;
     const InstructionClass cls = Classify(insn);
     tracker.EnterInstruction(insn.address);
@@ -193,6 +196,7 @@ std::vector<BranchSite> X86Decoder::FindBranchesTo(const uint8_t* code, size_t s
     }
     tracker.Record(DescribeRegisterEffect(insn, cls));
   }
+  stats->consumed_bytes = address - start;
   return sites;
 }
 

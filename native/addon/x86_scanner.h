@@ -39,6 +39,7 @@ struct BranchTargets {
 struct ScanStats {
   uint64_t instructions = 0;
   uint64_t undecodable_bytes = 0;
+  uint64_t consumed_bytes = 0;  // where decoding stopped (an instruction boundary)
 };
 
 enum class InstructionClass : uint8_t { kOther, kCall, kJmp, kJcc, kRet, kEndbr64, kNop, kData };
@@ -59,8 +60,11 @@ class X86Decoder {
   X86Decoder(const X86Decoder&) = delete;
   X86Decoder& operator=(const X86Decoder&) = delete;
 
+  // Decodes from `code` until the first instruction boundary at or past
+  // `stop_after` bytes (or the end), so a caller can sweep in chunks.
   std::vector<BranchSite> FindBranchesTo(const uint8_t* code, size_t size, uint64_t address,
-                                         const BranchTargets& targets, ScanStats* stats);
+                                         size_t stop_after, const BranchTargets& targets,
+                                         ScanStats* stats);
   std::vector<Instruction> Decode(const uint8_t* code, size_t size, uint64_t address,
                                   size_t max_count);
 

@@ -42,21 +42,26 @@ void AddTargets(const Napi::Value& v, std::unordered_set<uint64_t>* out) {
   for (size_t i = 0; i < a.ElementLength(); i++) out->insert(static_cast<uint64_t>(a[i]));
 }
 
-// findBranchesTo(code, address, codeTargets: Float64Array, memoryTargets: Float64Array)
+// findBranchesTo(code, address, codeTargets: Float64Array, memoryTargets: Float64Array, stopAfter?)
 Napi::Value FindBranchesTo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 4) {
-    throw Napi::TypeError::New(env, "findBranchesTo(code, address, codeTargets, memoryTargets)");
+    throw Napi::TypeError::New(env, "findBranchesTo(code, address, codeTargets, memoryTargets, stopAfter?)");
   }
   ByteView code = BytesArg(info[0], "code");
   uint64_t address = AddressArg(info[1], "address");
   BranchTargets targets;
   AddTargets(info[2], &targets.code);
   AddTargets(info[3], &targets.memory);
+  size_t stop_after = code.size;
+  if (info.Length() > 4 && !info[4].IsUndefined()) {
+    stop_after = static_cast<size_t>(AddressArg(info[4], "stopAfter"));
+  }
 
   X86Decoder decoder;
   ScanStats stats;
-  std::vector<BranchSite> sites = decoder.FindBranchesTo(code.data, code.size, address, targets, &stats);
+  std::vector<BranchSite> sites =
+      decoder.FindBranchesTo(code.data, code.size, address, stop_after, targets, &stats);
 
   const size_t n = sites.size();
   auto addr = Napi::Float64Array::New(env, n);
@@ -80,6 +85,7 @@ Napi::Value FindBranchesTo(const Napi::CallbackInfo& info) {
   result.Set("firstArgument", first_argument);
   result.Set("instructions", Napi::Number::New(env, static_cast<double>(stats.instructions)));
   result.Set("undecodableBytes", Napi::Number::New(env, static_cast<double>(stats.undecodable_bytes)));
+  result.Set("consumedBytes", Napi::Number::New(env, static_cast<double>(stats.consumed_bytes)));
   return result;
 }
 

@@ -8,10 +8,24 @@ import { UserError } from '../util/user-error.js';
  */
 export async function runCli(program: Command, argv = process.argv): Promise<void> {
   const name = program.name();
-  program.exitOverride();
-  program.configureOutput({
-    outputError: (text, write) => write(text.startsWith('error:') ? `${name}: ${text.slice(7)}` : text),
-  });
+  // `iprobe … | head` closes the pipe early: that is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
+  // Subcommands copy these settings only when they are created, so apply
+  // them to the whole tree: usage errors then print `<name>: …` and reach
+  // the handler below instead of exiting from inside commander.
+  const configure = (command: Command) => {
+    command.exitOverride();
+    command.configureOutput({
+      outputError: (text, write) => write(text.startsWith('error: ') ? `${name}: ${text.slice(7)}` : text),
+    });
+    command.commands.forEach(configure);
+  };
+  configure(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -1,0 +1,173 @@
+#include "papi_event_set.h"
+
+#include <papi.h>
+#include <time.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <unordered_set>
+
+#include "papi_library.h"
+
+namespace iprobe::papi {
+namespace {
+
+constexpr int kWarmupReads = 100;
+
+int64_t NowNs() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
+}
+
+double Percentile(std::vector<double> samples, double p) {
+  std::sort(samples.begin(), samples.end());
+  return samples[static_cast<size_t>(p * static_cast<double>(samples.size() - 1))];
+}
+
+std::string JoinFailures(const std::vector<EventCheck>& events) {
+  std::string out;
+  for (const EventCheck& e : events) {
+    if (e.error.empty()) continue;
+    out += (out.empty() ? "" : "; ") + e.name + ": " + e.error;
+  }
+  return out;
+}
+
+}  // namespace
+
+EventSet::EventSet() : handle_(PAPI_NULL) {
+  EnsureInitialized();
+  const int rc = PAPI_create_eventset(&handle_);
+  if (rc != PAPI_OK) throw PapiError("PAPI_create_eventset", rc);
+}
+
+EventSet::~EventSet() {
+  if (running_) {
+    std::vector<long long> ignored(static_cast<size_t>(size_));
+    PAPI_stop(handle_, ignored.data());
+  }
+  PAPI_cleanup_eventset(handle_);
+  PAPI_destroy_eventset(&handle_);
+}
+
+int EventSet::Add(int event_code) {
+  const int rc = PAPI_add_event(handle_, event_code);
+  if (rc == PAPI_OK) size_++;
+  return rc;
+}
+
+void EventSet::AddNamed(const std::string& name) {
+  int code = 0;
+  int rc = PAPI_event_name_to_code(name.c_str(), &code);
+  if (rc != PAPI_OK) throw PapiError(name, PAPI_ENOEVNT);
+  rc = Add(code);
+  if (rc != PAPI_OK) throw PapiError(name, rc);
+}
+
+void EventSet::Start() {
+  const int rc = PAPI_start(handle_);
+  if (rc != PAPI_OK) throw PapiError("PAPI_start", rc);
+  running_ = true;
+}
+
+void EventSet::Read(long long* values) {
+  const int rc = PAPI_read(handle_, values);
+  if (rc != PAPI_OK) throw PapiError("PAPI_read", rc);
+}
+
+std::vector<long long> EventSet::Stop() {
+  std::vector<long long> values(static_cast<size_t>(size_));
+  const int rc = PAPI_stop(handle_, values.data());
+  if (rc != PAPI_OK) throw PapiError("PAPI_stop", rc);
+  running_ = false;
+  return values;
+}
+
+std::string ProbeAlone(int event_code) {
+  EventSet set;
+  const int rc = set.Add(event_code);
+  if (rc != PAPI_OK) return ErrorText(rc);
+  // Some events are accepted by PAPI_add_event and refused by the kernel only
+  // when perf_event_open runs, i.e. at start.
+  try {
+    set.Start();
+    set.Stop();
+  } catch (const PapiError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+bool SetCheck::ok() const {
+  if (!error.empty() || events.empty()) return false;
+  return std::all_of(events.begin(), events.end(), [](const EventCheck& e) { return e.error.empty(); });
+}
+
+SetCheck ValidateEventSet(const std::vector<std::string>& names) {
+  SetCheck check;
+  if (names.empty()) {
+    check.error = "no events given";
+    return check;
+  }
+  EventSet set;
+  std::unordered_set<std::string> seen;
+  for (const std::string& name : names) {
+    EventCheck& e = check.events.emplace_back(EventCheck{name, ""});
+    int code = 0;
+    // PAPI answers an unknown name with "Not supported by component", which
+    // reads as if the event existed elsewhere; say what happened instead.
+    if (!seen.insert(name).second) {
+      e.error = "listed twice";
+    } else if (PAPI_event_name_to_code(name.c_str(), &code) != PAPI_OK) {
+      e.error = "no such event";
+    } else if (const int rc = set.Add(code); rc != PAPI_OK) {
+      e.error = ErrorText(rc);
+    }
+  }
+  const std::string failures = JoinFailures(check.events);
+  if (!failures.empty()) {
+    check.error = "not started: " + failures;
+    return check;
+  }
+  try {
+    std::vector<long long> values(static_cast<size_t>(set.size()));
+    set.Start();
+    set.Read(values.data());
+    check.values = set.Stop();
+  } catch (const PapiError& e) {
+    check.error = e.what();
+  }
+  return check;
+}
+
+ReadCost CalibrateReadCost(const std::vector<std::string>& names, int iterations) {
+  if (iterations < 1) throw std::invalid_argument("iterations must be at least 1");
+  EventSet set;
+  for (const std::string& name : names) set.AddNamed(name);
+  std::vector<long long> values(static_cast<size_t>(set.size()));
+  std::vector<double> reads(static_cast<size_t>(iterations));
+  std::vector<double> empty(static_cast<size_t>(iterations));
+  set.Start();
+  for (int i = 0; i < kWarmupReads; i++) set.Read(values.data());
+  const int handle = set.handle();
+  for (int i = 0; i < iterations; i++) {
+    const int64_t t0 = NowNs();
+    const int rc = PAPI_read(handle, values.data());
+    const int64_t t1 = NowNs();
+    if (rc != PAPI_OK) throw PapiError("PAPI_read", rc);
+    reads[static_cast<size_t>(i)] = static_cast<double>(t1 - t0);
+    const int64_t t2 = NowNs();
+    empty[static_cast<size_t>(i)] = static_cast<double>(NowNs() - t2);
+  }
+  set.Stop();
+  ReadCost cost;
+  cost.iterations = iterations;
+  cost.timer_overhead_ns = Percentile(empty, 0.5);
+  cost.median_ns = std::max(0.0, Percentile(reads, 0.5) - cost.timer_overhead_ns);
+  cost.p90_ns = std::max(0.0, Percentile(reads, 0.9) - cost.timer_overhead_ns);
+  cost.min_ns = std::max(0.0, Percentile(reads, 0.0) - cost.timer_overhead_ns);
+  return cost;
+}
+
+}  // namespace iprobe::papi

@@ -1,0 +1,65 @@
+// PAPI event sets: an owning wrapper, the one-shot validation of a set of
+// event names (create, add each, start, read, stop), and the measured cost
+// of one PAPI_read. An event set counts the thread that created it.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace iprobe::papi {
+
+class EventSet {
+ public:
+  EventSet();  // throws PapiError
+  ~EventSet();
+  EventSet(const EventSet&) = delete;
+  EventSet& operator=(const EventSet&) = delete;
+
+  // Returns PAPI's code (PAPI_OK on success) so that callers can go on adding.
+  int Add(int event_code);
+  // Throws PapiError naming the event when it cannot be added.
+  void AddNamed(const std::string& name);
+  void Start();
+  void Read(long long* values);  // size() values
+  std::vector<long long> Stop();
+
+  int handle() const { return handle_; }
+  int size() const { return size_; }
+  bool running() const { return running_; }
+
+ private:
+  int handle_;
+  int size_ = 0;
+  bool running_ = false;
+};
+
+// PAPI's error for an event counted alone, or "" when it can be counted.
+std::string ProbeAlone(int event_code);
+
+struct EventCheck {
+  std::string name;
+  std::string error;  // "" when the event was added
+};
+
+struct SetCheck {
+  std::vector<EventCheck> events;
+  std::string error;  // why the set as a whole did not start, read or stop
+  std::vector<long long> values;  // counted between start and stop, when ok()
+  bool ok() const;
+};
+
+SetCheck ValidateEventSet(const std::vector<std::string>& names);
+
+struct ReadCost {
+  double median_ns = 0;  // timer overhead subtracted
+  double p90_ns = 0;
+  double min_ns = 0;
+  double timer_overhead_ns = 0;  // median of an empty timed interval
+  int iterations = 0;
+};
+
+// Times `iterations` PAPI_read calls of a started set of `names` (after a
+// warm-up); throws PapiError when the set cannot be counted.
+ReadCost CalibrateReadCost(const std::vector<std::string>& names, int iterations);
+
+}  // namespace iprobe::papi

@@ -1,0 +1,70 @@
+import { Option, type Command } from 'commander';
+import { parseByteSize } from '../byte-size.js';
+import { parseDuration } from '../duration.js';
+import { parseHostPort, type HostPort } from '../host-port.js';
+import { LOG_LEVELS, type LogLevel } from '../logger.js';
+import type { MirrorLimits } from '../mirror-hub.js';
+import { NoiseFilter } from '../noise-filter.js';
+import { UserError } from '../../util/user-error.js';
+
+/** Options as commander hands them over (strings until parsed). */
+export interface RawMirrorOptions {
+  buffer: string;
+  totalBuffer: string;
+  metrics: string;
+  exchangeTimeout: string;
+  ignore: string[];
+  drainTimeout: string;
+  stallTimeout: string;
+  logLevel: LogLevel;
+}
+
+export interface MirrorOptions {
+  limits: MirrorLimits;
+  metrics: HostPort;
+  drainTimeoutMs: number;
+  logLevel: LogLevel;
+}
+
+/** The options `duplicate` and `aggregate` share: bounds, divergence checking, admin endpoint, shutdown. */
+export function addMirrorOptions(command: Command, defaultMetrics: string): Command {
+  return command
+    .option('--buffer <size>', 'per connection: bytes held for the replica before its side is cut', '4MiB')
+    .option('--total-buffer <size>', 'all connections together: bytes held for the replica', '256MiB')
+    .option('--metrics <host:port>', 'admin endpoint: /metrics (Prometheus), /status, /buffer-level, POST /reset', defaultMetrics)
+    .option(
+      '--exchange-timeout <duration>',
+      'how long the replica may stay silent before its answer to a turn is compared short (e.g. 500ms, 2s)',
+      '1s',
+    )
+    .option(
+      '--ignore <regex>',
+      'bytes matching this regular expression are left out when comparing answers (repeatable; e.g. a timestamp)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('--drain-timeout <duration>', 'on SIGTERM: wait this long for production connections, then half-close them (0: wait)', '30s')
+    .option('--stall-timeout <duration>', "after production's connection closed: let go of a replica making no progress", '60s')
+    .addOption(new Option('--log-level <level>', 'log level (JSON lines on stderr)').choices(LOG_LEVELS).default('info'));
+}
+
+export function parseMirrorOptions(raw: RawMirrorOptions): MirrorOptions {
+  const connectionBufferBytes = parseByteSize(raw.buffer, '--buffer');
+  const totalBufferBytes = parseByteSize(raw.totalBuffer, '--total-buffer');
+  if (connectionBufferBytes > totalBufferBytes) {
+    throw new UserError(`--buffer (${raw.buffer}) is larger than --total-buffer (${raw.totalBuffer})`);
+  }
+  const filter = new NoiseFilter(raw.ignore);
+  return {
+    limits: {
+      connectionBufferBytes,
+      totalBufferBytes,
+      exchangeTimeoutMs: Math.max(1, parseDuration(raw.exchangeTimeout, '--exchange-timeout', 'ms')),
+      replicaStallMs: Math.max(1, parseDuration(raw.stallTimeout, '--stall-timeout', 's')),
+      filter: filter.isEmpty ? undefined : filter,
+    },
+    metrics: parseHostPort(raw.metrics, '--metrics', { listening: true }),
+    drainTimeoutMs: parseDuration(raw.drainTimeout, '--drain-timeout', 's'),
+    logLevel: raw.logLevel,
+  };
+}

@@ -1,0 +1,458 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { BufferBudget } from './buffer-budget.js';
+import type { DivergenceLog } from './divergence-log.js';
+import { ExchangeRecorder, exchangesMatch, type ExchangeSummary } from './exchange-recorder.js';
+import { Fifo } from './fifo.js';
+import type { MirrorStats } from './mirror-stats.js';
+import type { CutReason, ReplicaSync } from './replica-sync.js';
+import type { NoiseFilter } from './noise-filter.js';
+
+/**
+ * What one production answer waiting to be compared costs in the debug buffer,
+ * besides its retained head (at most EXCHANGE_HEAD_BYTES): digest and offsets.
+ */
+export const EXCHANGE_RECORD_BYTES = 64;
+
+export interface MirrorSettings {
+  /** --buffer: bytes one connection may hold for its replica. */
+  connectionBufferBytes: number;
+  /** --exchange-timeout: how long the replica may stay silent before its exchange is closed short. */
+  exchangeTimeoutMs: number;
+  /** After production's connection closed, how long a replica may make no progress before it is cut. */
+  replicaStallMs: number;
+  filter: NoiseFilter | undefined;
+}
+
+export interface MirrorContext {
+  settings: MirrorSettings;
+  budget: BufferBudget;
+  stats: MirrorStats;
+  sync: ReplicaSync;
+  divergence: DivergenceLog;
+  log: Logger;
+}
+
+/** A point in the fed stream where production had answered: compare the replica's answer before going on. */
+interface CompareItem {
+  kind: 'compare';
+  production: ExchangeSummary;
+  /** Offset in the fed stream where the client turn that production answered began. */
+  requestOffset: number;
+  cost: number;
+}
+
+type QueueItem =
+  | { kind: 'data'; chunk: Buffer }
+  | CompareItem
+  /** The fed stream ended (FIN): half-close the replica's connection. */
+  | { kind: 'end' }
+  /** Production's connection was reset: reset the replica's. */
+  | { kind: 'reset' };
+
+export type LinkState = 'active' | 'cut' | 'done';
+
+export interface LinkSnapshot {
+  id: number;
+  startedAt: string;
+  state: LinkState;
+  cutReason: CutReason | null;
+  queuedBytes: number;
+  /** queuedBytes as a fraction of --buffer. */
+  bufferLevel: number;
+  bytesToReplica: number;
+  bytesFromReplica: number;
+  /** Seconds from the start of mirroring to this connection's overflow; null if it has not overflowed. */
+  debugWindowSeconds: number | null;
+}
+
+/**
+ * The replica side of one mirrored connection. Production's path never waits
+ * on it: `feed` appends the bytes production received to a bounded queue and
+ * returns; the queue is written to the replica as fast as the replica reads.
+ *
+ * The queue is cut into client turns. Production's output between two turns
+ * is one exchange; before writing the next turn, the link waits until the
+ * replica has sent as many bytes as production did (or has been silent for
+ * --exchange-timeout), so both sides' outputs are cut at the same turns and
+ * can be compared exchange by exchange.
+ */
+export class ReplicaLink {
+  private readonly queue = new Fifo<QueueItem>();
+  private queued = 0;
+  private state: LinkState = 'active';
+  private cutReason: CutReason | undefined;
+  private readonly startedAt = Date.now();
+  private overflowWindowSeconds: number | undefined;
+  private lostMarked = false;
+
+  private replica: Socket | undefined;
+  private replicaWritable = false;
+  private replicaOutputEnded = false;
+  private replicaClosed = false;
+  private toReplica = 0;
+  private fromReplica = 0;
+  private lastReplicaProgress = Date.now();
+
+  // Production's side of the exchange being recorded.
+  private productionExchange: ExchangeRecorder;
+  private productionOutput = 0;
+  private productionAnsweredSinceTurn = true; // so the first turn opens exchange 1 after the greeting (0)
+  private productionOutputEnded = false;
+  private fedOffset = 0;
+  private turnRequestOffset = 0;
+
+  // The replica's side of the exchange being recorded.
+  private replicaExchange: ExchangeRecorder;
+
+  private leaderOpen = true;
+  private waitTimer: NodeJS.Timeout | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private finishedListeners: (() => void)[] = [];
+
+  constructor(
+    readonly id: number,
+    private readonly ctx: MirrorContext,
+  ) {
+    this.productionExchange = new ExchangeRecorder(0, 0, ctx.settings.filter);
+    this.replicaExchange = new ExchangeRecorder(0, 0, ctx.settings.filter);
+  }
+
+  get isActive(): boolean {
+    return this.state === 'active';
+  }
+
+  get queuedBytes(): number {
+    return this.queued;
+  }
+
+  /** Called once when production's connection has closed and the replica side is finished. */
+  onFinished(listener: () => void): void {
+    this.finishedListeners.push(listener);
+  }
+
+  // ---- production's side -------------------------------------------------
+
+  /** Bytes production received (client bytes for the duplicator, upstream replies for the aggregator). */
+  feed(chunk: Buffer): void {
+    this.fedOffset += chunk.length;
+    if (this.state !== 'active') {
+      if (this.state === 'cut') this.lose(chunk.length);
+      return;
+    }
+    if (this.productionAnsweredSinceTurn && !this.productionOutputEnded) {
+      if (!this.closeProductionExchange()) return this.lose(chunk.length);
+      this.turnRequestOffset = this.fedOffset - chunk.length;
+    }
+    if (!this.admit(chunk.length)) return this.lose(chunk.length);
+    this.queue.push({ kind: 'data', chunk });
+    this.pump();
+  }
+
+  /** Bytes production sent back, to be compared with the replica's. */
+  answer(chunk: Buffer): void {
+    this.productionOutput += chunk.length;
+    if (this.state !== 'active' || this.productionOutputEnded) return;
+    this.productionExchange.push(chunk);
+    this.productionAnsweredSinceTurn = true;
+  }
+
+  feedEnded(): void {
+    if (this.state !== 'active') return;
+    this.queue.push({ kind: 'end' });
+    this.pump();
+  }
+
+  answerEnded(): void {
+    if (this.state !== 'active' || this.productionOutputEnded) return;
+    this.closeProductionExchange();
+    this.productionOutputEnded = true;
+    this.pump();
+  }
+
+  /** Production's connection is closed; `reset` if it ended by a reset or failure. */
+  leaderClosed(reset: boolean): void {
+    this.leaderOpen = false;
+    if (this.state === 'active') {
+      if (reset) this.queue.push({ kind: 'reset' });
+      this.armStallTimer();
+      this.pump();
+    }
+    this.finishIfDone();
+  }
+
+  // ---- the replica's side ------------------------------------------------
+
+  /** Gives the link its replica connection: one it opened (duplicator) or one the replica opened (aggregator). */
+  attachReplica(socket: Socket): void {
+    if (this.state !== 'active' || this.replica) {
+      // Its production connection is already finished (aggregator): nothing to replay.
+      socket.on('error', () => {});
+      socket.resetAndDestroy();
+      return;
+    }
+    this.replica = socket;
+    this.ctx.stats.replicaConnections++;
+    this.ctx.stats.replicaConnectionsActive++;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onReplicaOutput(chunk));
+    socket.on('end', () => {
+      this.replicaOutputEnded = true;
+      this.pump();
+    });
+    socket.on('drain', () => this.pump());
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      const reason = this.replicaWritable ? 'replica-error' : 'replica-unavailable';
+      if (this.state === 'active') this.ctx.log.debug({ connection: this.id, err: err.message }, 'replica connection failed');
+      this.cut(reason);
+    });
+    socket.on('close', () => {
+      this.replicaClosed = true;
+      this.ctx.stats.replicaConnectionsActive--;
+      // Not yet a loss: only bytes production receives from now on are (see pump).
+      this.pump();
+      this.finishIfDone();
+    });
+    if (socket.connecting) {
+      socket.once('connect', () => {
+        this.replicaWritable = true;
+        this.pump();
+      });
+    } else {
+      this.replicaWritable = true;
+      this.pump();
+    }
+  }
+
+  /** Stops mirroring this connection; production is not affected. */
+  cut(reason: CutReason): void {
+    if (this.state !== 'active') return;
+    this.state = 'cut';
+    this.cutReason = reason;
+    this.ctx.stats.countCut(reason);
+    let undelivered = 0;
+    for (const item of this.queue) if (item.kind === 'data') undelivered += item.chunk.length;
+    this.dropQueue();
+    this.clearTimers();
+    if (undelivered > 0) this.lose(undelivered);
+    const replica = this.replica;
+    if (replica && !replica.destroyed) {
+      // A reset, not a FIN: the replica must not take a cut stream for a finished one.
+      if (replica.connecting) replica.destroy();
+      else replica.resetAndDestroy();
+    }
+    this.finishIfDone();
+  }
+
+  snapshot(): LinkSnapshot {
+    return {
+      id: this.id,
+      startedAt: new Date(this.startedAt).toISOString(),
+      state: this.state,
+      cutReason: this.cutReason ?? null,
+      queuedBytes: this.queued,
+      bufferLevel: this.queued / this.ctx.settings.connectionBufferBytes,
+      bytesToReplica: this.toReplica,
+      bytesFromReplica: this.fromReplica,
+      debugWindowSeconds: this.overflowWindowSeconds ?? null,
+    };
+  }
+
+  // ---- internals ---------------------------------------------------------
+
+  /** Ends production's current exchange and queues its comparison; false if that overflowed. */
+  private closeProductionExchange(): boolean {
+    const production = this.productionExchange.finish();
+    this.productionExchange = new ExchangeRecorder(production.index + 1, this.productionOutput, this.ctx.settings.filter);
+    this.productionAnsweredSinceTurn = false;
+    const cost = production.length > 0 ? EXCHANGE_RECORD_BYTES + production.head.length : 0;
+    if (!this.admit(cost)) return false;
+    this.queue.push({ kind: 'compare', production, requestOffset: this.turnRequestOffset, cost });
+    return true;
+  }
+
+  /** Accounts `bytes` against --buffer and --total-buffer, or overflows and cuts. */
+  private admit(bytes: number): boolean {
+    if (this.queued + bytes > this.ctx.settings.connectionBufferBytes) {
+      this.overflow('connection-buffer-overflow');
+      return false;
+    }
+    if (!this.ctx.budget.tryReserve(bytes)) {
+      this.overflow('total-buffer-overflow');
+      return false;
+    }
+    this.queued += bytes;
+    return true;
+  }
+
+  private overflow(reason: 'connection-buffer-overflow' | 'total-buffer-overflow'): void {
+    const now = Date.now();
+    this.overflowWindowSeconds = (now - this.startedAt) / 1000;
+    this.ctx.stats.recordOverflow({
+      at: new Date(now).toISOString(),
+      connection: this.id,
+      reason,
+      debugWindowSeconds: this.overflowWindowSeconds,
+    });
+    this.ctx.log.info(
+      { connection: this.id, reason, queuedBytes: this.queued, debugWindowSeconds: this.overflowWindowSeconds },
+      'debug buffer overflow: replica side cut',
+    );
+    this.cut(reason);
+  }
+
+  private release(bytes: number): void {
+    this.queued -= bytes;
+    this.ctx.budget.release(bytes);
+  }
+
+  private dropQueue(): void {
+    this.ctx.budget.release(this.queued);
+    this.queued = 0;
+    this.queue.clear();
+  }
+
+  /** Production received `bytes` that the replica will never get: the replica is out of sync. */
+  private lose(bytes: number): void {
+    if (bytes === 0) return;
+    this.ctx.stats.bytesLostToReplica += bytes;
+    if (this.lostMarked) return;
+    this.lostMarked = true;
+    const reason = this.cutReason ?? 'replica-closed';
+    if (this.ctx.sync.markOutOfSync(reason)) {
+      this.ctx.log.warn(
+        { connection: this.id, reason, debugWindowSeconds: this.ctx.sync.state().debugWindowSeconds },
+        'replica out of sync: it missed bytes production received (run `parikshan reset` once it is restored)',
+      );
+    }
+  }
+
+  private onReplicaOutput(chunk: Buffer): void {
+    this.fromReplica += chunk.length;
+    this.ctx.stats.bytesFromReplica += chunk.length;
+    this.lastReplicaProgress = Date.now();
+    if (this.state !== 'active') return;
+    this.replicaExchange.push(chunk);
+    const next = this.queue.peek();
+    if (next?.kind === 'compare') this.pump();
+  }
+
+  /** Writes queued bytes to the replica until its socket is full or a comparison must wait for its answer. */
+  private pump(): void {
+    if (this.state !== 'active' || !this.replica || !this.replicaWritable) return;
+    const replica = this.replica;
+    for (let item = this.queue.peek(); item; item = this.queue.peek()) {
+      if (item.kind === 'data') {
+        if (this.replicaClosed || replica.writableEnded) return this.cut('replica-closed');
+        if (replica.writableNeedDrain) return;
+        this.queue.shift();
+        this.release(item.chunk.length);
+        this.toReplica += item.chunk.length;
+        this.ctx.stats.bytesToReplica += item.chunk.length;
+        this.lastReplicaProgress = Date.now();
+        replica.write(item.chunk);
+      } else if (item.kind === 'compare') {
+        if (!this.replicaAnswered(item)) return this.waitForReplica();
+        this.queue.shift();
+        this.release(item.cost);
+        this.compare(item, false);
+      } else if (item.kind === 'end') {
+        this.queue.shift();
+        replica.end();
+      } else {
+        this.queue.shift();
+        this.state = 'done';
+        replica.resetAndDestroy();
+        this.clearTimers();
+        return this.finishIfDone();
+      }
+    }
+    if (!this.leaderOpen && this.productionDone()) this.closeWhenReplicaFinishes();
+  }
+
+  private productionDone(): boolean {
+    return this.queue.length === 0 && (this.productionOutputEnded || !this.leaderOpen);
+  }
+
+  private replicaAnswered(item: CompareItem): boolean {
+    return this.replicaExchange.length >= item.production.length || this.replicaOutputEnded || this.replicaClosed;
+  }
+
+  private compare(item: CompareItem, timedOut: boolean): void {
+    const replica = this.replicaExchange.finish();
+    this.replicaExchange = new ExchangeRecorder(replica.index + 1, this.fromReplica, this.ctx.settings.filter);
+    if (item.production.length === 0 && replica.length === 0) return;
+    if (exchangesMatch(item.production, replica)) {
+      this.ctx.divergence.recordMatch();
+      return;
+    }
+    const sample = this.ctx.divergence.recordDivergence(this.id, item.requestOffset, item.production, replica, timedOut);
+    this.ctx.log.debug({ divergence: sample }, 'divergent exchange');
+  }
+
+  private waitForReplica(): void {
+    if (this.waitTimer) return;
+    const delay = Math.max(1, this.lastReplicaProgress + this.ctx.settings.exchangeTimeoutMs - Date.now());
+    this.waitTimer = setTimeout(() => {
+      this.waitTimer = undefined;
+      const item = this.queue.peek();
+      if (this.state !== 'active' || item?.kind !== 'compare') return;
+      if (Date.now() - this.lastReplicaProgress < this.ctx.settings.exchangeTimeoutMs) return this.waitForReplica();
+      this.queue.shift();
+      this.release(item.cost);
+      this.compare(item, true);
+      this.pump();
+    }, delay);
+  }
+
+  /** Production is finished and everything was delivered: let the replica finish its answer, then close. */
+  private closeWhenReplicaFinishes(): void {
+    if (this.state !== 'active') return;
+    const replica = this.replica!;
+    if (this.replicaClosed || (this.replicaOutputEnded && replica.writableFinished)) {
+      this.state = 'done';
+      this.clearTimers();
+      replica.destroy();
+      this.finishIfDone();
+    }
+    // Otherwise the replica's FIN or close brings us back here, or the stall timer cuts it.
+  }
+
+  /** After production's connection closed, a replica that makes no progress for a while is let go. */
+  private armStallTimer(): void {
+    const check = () => {
+      this.stallTimer = undefined;
+      if (this.state !== 'active') return;
+      const idle = Date.now() - this.lastReplicaProgress;
+      if (idle < this.ctx.settings.replicaStallMs) {
+        this.stallTimer = setTimeout(check, this.ctx.settings.replicaStallMs - idle);
+        return;
+      }
+      if (this.queue.length === 0) {
+        // Everything was delivered; the replica just did not close its side.
+        this.state = 'done';
+        this.clearTimers();
+        this.replica?.destroy();
+        this.finishIfDone();
+      } else {
+        this.cut(this.replica ? 'replica-stalled' : 'replica-absent');
+      }
+    };
+    this.stallTimer = setTimeout(check, this.ctx.settings.replicaStallMs);
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.waitTimer);
+    clearTimeout(this.stallTimer);
+    this.waitTimer = undefined;
+    this.stallTimer = undefined;
+  }
+
+  private finishIfDone(): void {
+    if (this.leaderOpen || this.state === 'active') return;
+    if (this.replica && !this.replicaClosed) return;
+    const listeners = this.finishedListeners;
+    this.finishedListeners = [];
+    for (const listener of listeners) listener();
+  }
+}

@@ -1,0 +1,102 @@
+import { formatByteSize } from './byte-size.js';
+import type { StatusReport } from './status-report.js';
+
+/** Renders a StatusReport for a terminal: a summary table, then divergences and the busiest connections. */
+export function formatStatus(status: StatusReport): string {
+  const { replica, connections, bytes, buffer, overflows, divergence, limits } = status;
+  const lines: string[] = [];
+  lines.push(`parikshan ${status.role} ${status.version} (pid ${status.pid}), up ${seconds(status.uptimeSeconds)}`);
+  lines.push(`  ${Object.entries(status.addresses).map(([name, address]) => `${name} ${address}`).join(', ')}`);
+  lines.push('');
+  const sync = replica.inSync
+    ? `in sync; debug window ${seconds(replica.debugWindowSeconds)} so far (since ${replica.mirroringSince})`
+    : `OUT OF SYNC since ${replica.outOfSyncSince} (${replica.reason}); debug window ${seconds(replica.debugWindowSeconds)}; ` +
+      'run `parikshan reset` once the replica is restored';
+  const cuts = Object.entries(status.cuts).map(([reason, count]) => `${reason} ${count}`);
+  lines.push(
+    table(
+      ['', 'value'],
+      [
+        ['replica', sync],
+        ['production connections', `${connections.production.active} active, ${connections.production.total} total`],
+        ['replica connections', `${connections.replica.active} active, ${connections.replica.total} total`],
+        ['bytes request / response', `${formatByteSize(bytes.request)} / ${formatByteSize(bytes.response)}`],
+        ['bytes to / from replica', `${formatByteSize(bytes.toReplica)} / ${formatByteSize(bytes.fromReplica)}`],
+        ['bytes lost to replica', formatByteSize(bytes.lostToReplica)],
+        [
+          'buffer level',
+          `${percent(buffer.level)} of ${formatByteSize(limits.connectionBufferBytes)} (fullest of ${buffer.activeConnections}), ` +
+            `total ${formatByteSize(buffer.queuedBytes)} = ${percent(buffer.totalLevel)} of ${formatByteSize(limits.totalBufferBytes)}`,
+        ],
+        ['overflows', `connection ${overflows.connection}, total ${overflows.total}`],
+        ['replica sides cut', cuts.length > 0 ? cuts.join(', ') : 'none'],
+        ['exchanges compared', String(divergence.compared)],
+        [
+          'divergent',
+          `${divergence.divergent} (${percent(divergence.rate)}), ${divergence.timedOut} by --exchange-timeout ${limits.exchangeTimeoutMs}ms`,
+        ],
+        ['ignored when comparing', limits.ignore.length > 0 ? limits.ignore.map((r) => `/${r}/`).join(' ') : 'nothing'],
+      ],
+    ),
+  );
+  if (overflows.recent.length > 0) {
+    lines.push('', 'recent overflows');
+    lines.push(
+      table(
+        ['time', 'connection', 'bound', 'debug window'],
+        overflows.recent.map((o) => [o.at, String(o.connection), o.reason, seconds(o.debugWindowSeconds)]),
+      ),
+    );
+  }
+  if (divergence.samples.length > 0) {
+    lines.push('', 'recent divergences (offsets in bytes; first difference counted after --ignore)');
+    lines.push(
+      table(
+        ['connection', 'exchange', 'request at', 'prod len', 'replica len', 'differs at', 'production', 'replica'],
+        divergence.samples.map((d) => [
+          String(d.connection),
+          String(d.exchange),
+          String(d.requestOffset),
+          String(d.productionLength),
+          String(d.replicaLength) + (d.timedOut ? ' (timeout)' : ''),
+          d.firstDifference === null ? '>1KiB' : String(d.firstDifference),
+          d.production,
+          d.replica,
+        ]),
+      ),
+    );
+  }
+  if (status.busiestConnections.length > 0) {
+    lines.push('', 'busiest connections');
+    lines.push(
+      table(
+        ['connection', 'since', 'queued', 'level', 'to replica', 'from replica'],
+        status.busiestConnections.map((c) => [
+          String(c.id),
+          c.startedAt,
+          formatByteSize(c.queuedBytes),
+          percent(c.bufferLevel),
+          formatByteSize(c.bytesToReplica),
+          formatByteSize(c.bytesFromReplica),
+        ]),
+      ),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const render = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  return [render(header), render(widths.map((width) => '-'.repeat(width))), ...rows.map(render)].join('\n');
+}
+
+function percent(fraction: number): string {
+  return `${(fraction * 100).toFixed(fraction > 0 && fraction < 0.001 ? 3 : 1)}%`;
+}
+
+function seconds(value: number): string {
+  if (value < 120) return `${value.toFixed(1)}s`;
+  if (value < 7200) return `${Math.floor(value / 60)}m${Math.round(value % 60)}s`;
+  return `${Math.floor(value / 3600)}h${Math.round((value % 3600) / 60)}m`;
+}

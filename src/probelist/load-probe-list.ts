@@ -1,0 +1,58 @@
+/** Finds and loads the probe list of a binary, checking it belongs to those exact bytes. */
+import { readFile } from 'node:fs/promises';
+import { describeFsError } from '../util/fs-errors.js';
+import { UserError } from '../util/user-error.js';
+import { sha256Of } from './binary-identity.js';
+import { probeListPathFor, type ProbeList } from './probe-list.js';
+import { parseProbeList } from './probe-list-json.js';
+
+export async function readProbeListFile(path: string): Promise<ProbeList> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw describeFsError(err, `cannot read probe list ${path}`);
+  }
+  return parseProbeList(text, path);
+}
+
+/** Refuses a probe list made for other bytes than `binary` (another build, or a modified file). */
+export function checkProbeListMatches(list: ProbeList, binary: Buffer, binaryPath: string, listPath: string): void {
+  const sha256 = sha256Of(binary);
+  if (sha256 === list.binary.sha256) return;
+  throw new UserError(
+    `probe list ${listPath} does not belong to ${binaryPath}: it was made for a file with sha256 ${list.binary.sha256.slice(0, 16)}…, this one has ${sha256.slice(0, 16)}…`,
+    'coldpatch this exact binary again, or pass the probe list written with it (--probes)',
+  );
+}
+
+export interface LoadedProbeList {
+  list: ProbeList;
+  listPath: string;
+  binaryPath?: string;
+}
+
+/** `target` is a probe list (*.probes.json) or a binary with its list next to it. */
+export async function loadProbeListFor(target: string, explicitList?: string): Promise<LoadedProbeList> {
+  if (!explicitList && target.endsWith('.probes.json')) {
+    return { list: await readProbeListFile(target), listPath: target };
+  }
+  const listPath = explicitList ?? probeListPathFor(target);
+  let binary: Buffer;
+  try {
+    binary = await readFile(target);
+  } catch (err) {
+    throw describeFsError(err, `cannot read ${target}`);
+  }
+  let list: ProbeList;
+  try {
+    list = await readProbeListFile(listPath);
+  } catch (err) {
+    if (!explicitList && (err as UserError).message.includes('no such file')) {
+      throw new UserError(`${target} has no probe list (${listPath} not found)`, `coldpatch it first: iprobe coldpatch ${target}`);
+    }
+    throw err;
+  }
+  checkProbeListMatches(list, binary, target, listPath);
+  return { list, listPath, binaryPath: target };
+}

@@ -1,0 +1,41 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { absentPort } from './tcp-fixtures.js';
+import { waitFor } from './parikshan-process.js';
+
+const run = promisify(execFile);
+
+export interface RedisServer {
+  port: number;
+  cli(...args: string[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** A throw-away redis-server on 127.0.0.1, in its own temp dir, without persistence. */
+export async function startRedis(): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'parikshan-redis-'));
+  const port = await absentPort();
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--enable-debug-command', 'yes'],
+    { stdio: 'ignore' },
+  );
+  const cli = async (...args: string[]) => (await run('redis-cli', ['-p', String(port), ...args])).stdout.trim();
+  await waitFor('redis-server to answer', async () => ((await cli('PING').catch(() => '')) === 'PONG' ? true : undefined));
+  return {
+    port,
+    cli,
+    async stop() {
+      child.kill();
+      await new Promise((resolve) => child.once('exit', resolve));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function redisBenchmark(port: number, args: string[]): Promise<string> {
+  return (await run('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-q', ...args], { maxBuffer: 16 << 20 })).stdout;
+}

@@ -1,0 +1,108 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { BufferBudget } from '../../src/parikshan/buffer-budget.js';
+import { parseByteSize } from '../../src/parikshan/byte-size.js';
+import { parseDuration } from '../../src/parikshan/duration.js';
+import { ExchangeRecorder, exchangesMatch, firstDifference, MASK_WINDOW_BYTES } from '../../src/parikshan/exchange-recorder.js';
+import { Fifo } from '../../src/parikshan/fifo.js';
+import { parseHostPort } from '../../src/parikshan/host-port.js';
+import { NoiseFilter } from '../../src/parikshan/noise-filter.js';
+import { UserError } from '../../src/util/user-error.js';
+
+describe('option parsing', () => {
+  test('addresses default to 127.0.0.1 and reject what is not HOST:PORT', () => {
+    expect(parseHostPort('6380', '--listen', { listening: true })).toEqual({ host: '127.0.0.1', port: 6380 });
+    expect(parseHostPort('0.0.0.0:80', '--listen', { listening: true })).toEqual({ host: '0.0.0.0', port: 80 });
+    expect(parseHostPort('[::1]:80', '--debug', { listening: false })).toEqual({ host: '::1', port: 80 });
+    for (const bad of ['', 'host:', ':80', 'host:99999', 'host:http', '::1:80']) {
+      expect(() => parseHostPort(bad, '--debug', { listening: false })).toThrow(UserError);
+    }
+    expect(() => parseHostPort('127.0.0.1:0', '--production', { listening: false })).toThrow(/only meaningful for listening/);
+  });
+
+  test('sizes and durations', () => {
+    expect(parseByteSize('4MiB', '--buffer')).toBe(4 * 1024 * 1024);
+    expect(parseByteSize('256mb', '--buffer')).toBe(256 * 1024 * 1024);
+    expect(parseByteSize('100000', '--buffer')).toBe(100000);
+    expect(parseByteSize('1.5k', '--buffer')).toBe(1536);
+    for (const bad of ['0', '-1', '4 parsecs', 'MiB']) expect(() => parseByteSize(bad, '--buffer')).toThrow(UserError);
+    expect(parseDuration('250ms', '--exchange-timeout', 'ms')).toBe(250);
+    expect(parseDuration('2', '--drain-timeout', 's')).toBe(2000);
+    expect(() => parseDuration('soon', '--drain-timeout', 's')).toThrow(UserError);
+  });
+});
+
+describe('exchanges', () => {
+  const record = (chunks: string[], filter?: NoiseFilter) => {
+    const recorder = new ExchangeRecorder(1, 0, filter);
+    for (const chunk of chunks) recorder.push(Buffer.from(chunk, 'latin1'));
+    return recorder.finish();
+  };
+
+  test('the digest does not depend on how the bytes were chunked', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), fc.array(fc.nat(2000)), (bytes, cuts) => {
+        const text = Buffer.from(bytes).toString('latin1');
+        const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+        const pieces = [0, ...points, text.length].slice(1).map((end, i, ends) => text.slice(i === 0 ? 0 : ends[i - 1], end));
+        expect(exchangesMatch(record([text]), record(pieces))).toBe(true);
+      }),
+    );
+  });
+
+  test('the first difference is found within the head, and reported unknown beyond it', () => {
+    expect(firstDifference(record(['$5\r\nhello']), record(['$5\r\nhellO']))).toBe(8);
+    expect(firstDifference(record(['abc']), record(['abcdef']))).toBe(3);
+    const long = 'x'.repeat(2000);
+    expect(firstDifference(record([long + 'a']), record([long + 'b']))).toBeUndefined();
+    expect(exchangesMatch(record([long + 'a']), record([long + 'b']))).toBe(false);
+  });
+
+  test('--ignore removes noisy ranges before hashing, also across chunk boundaries inside a window', () => {
+    const filter = new NoiseFilter(['Date: [^\\r]*']);
+    const a = record(['HTTP/1.1 200 OK\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\n\r\nbody'], filter);
+    const b = record(['HTTP/1.1 200 OK\r\nDa', 'te: Tue, 02 Jan 2024 11:11:11 GMT\r\n\r\nbody'], filter);
+    expect(exchangesMatch(a, b)).toBe(true);
+    expect(a.length).not.toBe(a.comparedLength);
+    const c = record(['HTTP/1.1 200 OK\r\nDate: whenever\r\n\r\nBODY'], filter);
+    expect(exchangesMatch(a, c)).toBe(false);
+    expect(() => new NoiseFilter(['('])).toThrow(/bad regular expression/);
+  });
+
+  test('with --ignore, a large exchange is masked window by window with bounded memory', () => {
+    const filter = new NoiseFilter(['\\d']);
+    const big = 'a1'.repeat(MASK_WINDOW_BYTES * 2);
+    const summary = record([big], filter);
+    expect(summary.comparedLength).toBe(MASK_WINDOW_BYTES * 2);
+  });
+});
+
+describe('queue and budget', () => {
+  test('Fifo keeps order through pushes, shifts and compaction', () => {
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { maxLength: 5000 }), (ops) => {
+        const fifo = new Fifo<number>();
+        const model: number[] = [];
+        let next = 0;
+        for (const push of ops) {
+          if (push) {
+            fifo.push(next);
+            model.push(next++);
+          } else expect(fifo.shift()).toBe(model.shift());
+        }
+        expect([...fifo]).toEqual(model);
+        expect(fifo.length).toBe(model.length);
+      }),
+    );
+  });
+
+  test('BufferBudget admits exactly up to its limit', () => {
+    const budget = new BufferBudget(10);
+    expect(budget.tryReserve(10)).toBe(true);
+    expect(budget.tryReserve(1)).toBe(false);
+    budget.release(4);
+    expect(budget.tryReserve(5)).toBe(false);
+    expect(budget.tryReserve(4)).toBe(true);
+    expect(() => budget.release(11)).toThrow();
+  });
+});
