@@ -49,6 +49,11 @@ export async function fetchSource(pkg: string, options: FetchOptions = {}): Prom
       try {
         progress(`fetching Debian source ${pkg} ${version} (apt-get source) into ${dir}`);
         await runCommand('apt-get', ['source', '-qq', ...sandboxOptions(), pkg], { cwd: scratch });
+        // The directory is named after the version we asked about; an apt-get
+        // update in between could have fetched another.
+        if (!(await exists(path.join(scratch, `${pkg}_${version}.dsc`)))) {
+          throw new Error(`apt-get source ${pkg} fetched another version than ${version} (lists updated meanwhile?); try again`);
+        }
         await installDirectory(path.join(scratch, await unpackedDirName(scratch, pkg)), dir);
       } finally {
         await fs.rm(scratch, { recursive: true, force: true });

@@ -31,7 +31,7 @@ const QUICK_OUTPUT = [
 export const lua: Program = {
   name: 'lua',
   sourcePackage: 'lua5.4',
-  summary: 'the lua interpreter on a CPU-bound script: GC, tables, closures, strings, coroutines, floats (quick ~1 s, full ~6 s)',
+  summary: 'the lua interpreter on a CPU-bound script: GC, tables, closures, strings, coroutines, floats (quick scale 1, full scale 4)',
   binaries: ['lua'],
   recipeRevision: 1,
 
