@@ -4,12 +4,15 @@
 #   build  compiler, Capstone, elfutils, PAPI: what the native addon links
 #   test   what the test suite starts or builds: servers, load generators, apt-get source
 #   bench  comparison tools for the benchmarks
+#   programs  building the real-program suite from Debian sources (src/bench/programs)
 set -euo pipefail
 
 declare -A GROUP_PACKAGES=(
   [build]="gcc g++ make python3 binutils pkg-config libcapstone-dev libdw-dev libelf-dev libpapi-dev"
   [test]="dpkg-dev redis-server redis-tools nginx wrk procps psmisc strace gdb"
   [bench]="hyperfine clang llvm uftrace bpftrace linux-perf papi-tools"
+  # dpkg-dev unpacks apt-get source; tcl generates sqlite3's amalgamation; redis-tools is the load generator.
+  [programs]="dpkg-dev gcc make binutils tcl redis-tools"
 )
 
 wanted=()
