@@ -27,7 +27,13 @@
         "native/addon/process_memory.cc",
         "native/addon/site_patcher.cc",
         "native/addon/tracer_thread.cc",
-        "native/addon/patch_engine_binding.cc"
+        "native/addon/patch_engine_binding.cc",
+        "native/addon/syscall_restart.cc",
+        "native/addon/remote_call.cc",
+        "native/addon/thread_frames.cc",
+        "native/addon/seccomp_filter.cc",
+        "native/addon/library_injector.cc",
+        "native/addon/injection_binding.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

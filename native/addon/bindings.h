@@ -10,5 +10,6 @@ void RegisterDemangle(Napi::Env env, Napi::Object exports);
 void RegisterShm(Napi::Env env, Napi::Object exports);
 void RegisterPapi(Napi::Env env, Napi::Object exports);
 void RegisterPatchEngine(Napi::Env env, Napi::Object exports);
+void RegisterInjection(Napi::Env env, Napi::Object exports);
 
 }  // namespace iprobe

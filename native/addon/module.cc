@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   iprobe::RegisterShm(env, exports);
   iprobe::RegisterPapi(env, exports);
   iprobe::RegisterPatchEngine(env, exports);
+  iprobe::RegisterInjection(env, exports);
   return exports;
 }
 

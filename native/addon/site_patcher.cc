@@ -14,14 +14,6 @@
 namespace iprobe {
 namespace {
 
-// Kernel-internal "restart this system call" results (include/linux/errno.h);
-// a thread stopped with one of them in rax re-executes `syscall` on resume.
-constexpr long kErestartSys = 512;
-constexpr long kErestartNoIntr = 513;
-constexpr long kErestartNoHand = 514;
-constexpr long kErestartRestartBlock = 516;
-constexpr uint64_t kSyscallInstructionLength = 2;  // 0f 05
-
 // Enough to leave any multi-instruction site; more means a loop inside one.
 constexpr int kMaxStepsPerThread = 64;
 
@@ -232,19 +224,6 @@ void WriteVerifyOrRollBack(ProcessMemory& memory, const std::vector<SiteChange>&
 }
 
 }  // namespace
-
-uint64_t ResumePc(const user_regs_struct& regs) {
-  if (static_cast<int64_t>(regs.orig_rax) < 0) return regs.rip;  // not inside a system call
-  switch (-static_cast<long>(regs.rax)) {
-    case kErestartSys:
-    case kErestartNoIntr:
-    case kErestartNoHand:
-    case kErestartRestartBlock:
-      return regs.rip - kSyscallInstructionLength;
-    default:
-      return regs.rip;
-  }
-}
 
 PatchReport PatchSites(pid_t pid, std::vector<SiteChange> sites, const StopOptions& options) {
   ValidateSites(&sites);

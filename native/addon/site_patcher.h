@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "stopped_process.h"
+#include "syscall_restart.h"
 
 namespace iprobe {
 
@@ -29,9 +30,5 @@ constexpr size_t kMaxSiteLength = 64;
 
 // Throws TraceFailure; on any failure no site is left changed and the process runs on.
 PatchReport PatchSites(pid_t pid, std::vector<SiteChange> sites, const StopOptions& options);
-
-// The pc at which a stopped thread will resume: a thread stopped inside a
-// system call that the kernel restarts resumes on the `syscall` instruction.
-uint64_t ResumePc(const user_regs_struct& regs);
 
 }  // namespace iprobe

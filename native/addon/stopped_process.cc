@@ -357,25 +357,38 @@ bool StoppedProcess::SingleStep(TracedThread& thread) {
 void StoppedProcess::Resume() noexcept {
   if (resumed_) return;
   resumed_ = true;
-  for (auto& entry : threads_) {
-    TracedThread& thread = entry.second;
-    if (thread.state == State::kStopped) {
-      int deliver = 0;
-      if (!thread.intercepted_signals.empty()) {
-        deliver = thread.intercepted_signals.front();
-        // Only one signal rides on the detach; queue the others again first.
-        for (size_t i = 1; i < thread.intercepted_signals.size(); i++) {
-          syscall(SYS_tgkill, pid_, thread.tid, thread.intercepted_signals[i]);
-        }
-      }
-      if (ptrace(PTRACE_DETACH, thread.tid, nullptr, deliver) != 0) g_leftover_threads.push_back(thread.tid);
-    } else if (thread.state == State::kRunning || !thread.reaped) {
-      // Still on its way to a stop (or a zombie we must reap): detached later.
-      g_leftover_threads.push_back(thread.tid);
-    }
-  }
+  for (auto& entry : threads_) Detach(entry.second);
   last_resume_ = SteadyClock::now();
   realtime_.reset();
+  DetachLeftoverThreads();
+}
+
+void StoppedProcess::Detach(TracedThread& thread) noexcept {
+  if (thread.state == State::kStopped) {
+    int deliver = 0;
+    if (!thread.intercepted_signals.empty()) {
+      deliver = thread.intercepted_signals.front();
+      // Only one signal rides on the detach; queue the others again first.
+      for (size_t i = 1; i < thread.intercepted_signals.size(); i++) {
+        syscall(SYS_tgkill, pid_, thread.tid, thread.intercepted_signals[i]);
+      }
+    }
+    if (ptrace(PTRACE_DETACH, thread.tid, nullptr, deliver) != 0) g_leftover_threads.push_back(thread.tid);
+  } else if (thread.state == State::kRunning || !thread.reaped) {
+    // Still on its way to a stop (or a zombie we must reap): detached later.
+    g_leftover_threads.push_back(thread.tid);
+  }
+}
+
+void StoppedProcess::ReleaseAllBut(const TracedThread& keep) noexcept {
+  for (auto it = threads_.begin(); it != threads_.end();) {
+    if (it->first == keep.tid) {
+      ++it;
+      continue;
+    }
+    Detach(it->second);
+    it = threads_.erase(it);
+  }
   DetachLeftoverThreads();
 }
 
@@ -383,6 +396,12 @@ uint64_t StoppedProcess::stop_window_ns() const {
   if (!stop_requested_ || !resumed_) return 0;
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(last_resume_ - first_stop_request_).count());
+}
+
+uint64_t StoppedProcess::stop_window_so_far_ns() const {
+  if (!stop_requested_) return 0;
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - first_stop_request_).count());
 }
 
 bool DetachLeftoverThreads() {

@@ -71,12 +71,18 @@ class StoppedProcess {
   // exit, at most `timeout`; on timeout the thread is interrupted again.
   ResumeOutcome ContinueUntilStop(TracedThread& thread, int signal, std::chrono::milliseconds timeout);
 
+  // Detaches from every thread but `keep`, re-delivering intercepted
+  // signals: they run on while `keep` stays stopped and ours.
+  void ReleaseAllBut(const TracedThread& keep) noexcept;
+
   // Detaches from every thread, re-delivering intercepted signals. Idempotent.
   void Resume() noexcept;
 
   size_t thread_count() const { return stopped_at_start_; }
   // First stop request → last thread resumed (0 before Resume()).
   uint64_t stop_window_ns() const;
+  // First stop request → now.
+  uint64_t stop_window_so_far_ns() const;
 
  private:
   void SeizeNewThreads();
@@ -87,6 +93,7 @@ class StoppedProcess {
   bool RescanFindsNewThreads();
   void MarkVanishedThreads();
   void CheckAbort() const;
+  void Detach(TracedThread& thread) noexcept;
   [[noreturn]] void ThrowStopTimeout();
 
   pid_t pid_;

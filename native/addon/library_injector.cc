@@ -1,0 +1,274 @@
+#include "library_injector.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include "process_memory.h"
+#include "remote_call.h"
+#include "seccomp_filter.h"
+#include "syscall_restart.h"
+#include "thread_frames.h"
+#include "trace_failure.h"
+
+namespace iprobe {
+namespace {
+
+using std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
+
+// Deep enough for malloc -> sysmalloc -> mmap, or a library constructor run
+// by dl_open_worker; a lock holder's frame sits near the top of its stack.
+constexpr size_t kFramesChecked = 64;
+constexpr milliseconds kFirstRetryPause{5};
+constexpr milliseconds kLongestRetryPause{100};
+constexpr size_t kMaxErrorMessage = 4096;
+
+// What dlopen() of the runtime and the runtime's start-up call (glibc 2.36,
+// traced with strace), with the arguments they pass where filters commonly
+// look at them. A filter that forbids one of these would make the load fail
+// half-way or, with a kill action, end the process.
+const std::vector<SyscallUse>& InjectionSyscalls() {
+  static const std::vector<SyscallUse> uses = {
+      {SYS_openat, "openat", {static_cast<uint64_t>(AT_FDCWD), 0, O_RDONLY | O_CLOEXEC, 0, 0, 0}},
+      {SYS_openat, "openat", {static_cast<uint64_t>(AT_FDCWD), 0, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600, 0, 0}},
+      {SYS_read, "read", {3, 0, 832, 0, 0, 0}},
+      {SYS_newfstatat, "newfstatat", {3, 0, 0, AT_EMPTY_PATH, 0, 0}},
+      {SYS_mmap, "mmap", {0, 0x4000, PROT_READ, MAP_PRIVATE | MAP_DENYWRITE, 3, 0}},
+      {SYS_mmap, "mmap", {0, 0x1000, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED | MAP_DENYWRITE, 3, 0x1000}},
+      {SYS_mmap, "mmap", {0, 0x100000, PROT_READ | PROT_WRITE, MAP_SHARED, 3, 0}},
+      {SYS_mmap, "mmap", {0, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, static_cast<uint64_t>(-1), 0}},
+      {SYS_mprotect, "mprotect", {0, 0x1000, PROT_READ, 0, 0, 0}},
+      {SYS_munmap, "munmap", {0, 0x1000, 0, 0, 0, 0}},
+      {SYS_close, "close", {3, 0, 0, 0, 0, 0}},
+      {SYS_brk, "brk", {0, 0, 0, 0, 0, 0}},
+      {SYS_futex, "futex", {0, 0x80 /* FUTEX_PRIVATE_FLAG | FUTEX_WAIT */, 2, 0, 0, 0}},
+      {SYS_getpid, "getpid", {0, 0, 0, 0, 0, 0}},
+      {SYS_getuid, "getuid", {0, 0, 0, 0, 0, 0}},
+      {SYS_gettid, "gettid", {0, 0, 0, 0, 0, 0}},
+      {SYS_ftruncate, "ftruncate", {3, 0x100000, 0, 0, 0, 0}},
+      {SYS_fchmod, "fchmod", {3, 0600, 0, 0, 0, 0}},
+      {SYS_unlink, "unlink", {0, 0, 0, 0, 0, 0}},
+  };
+  return uses;
+}
+
+std::string Hex(uint64_t value) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));
+  return buf;
+}
+
+void Pause(milliseconds duration) {
+  timespec ts{static_cast<time_t>(duration.count() / 1000), static_cast<long>(duration.count() % 1000) * 1000000};
+  nanosleep(&ts, nullptr);
+}
+
+uint64_t ElapsedNs(SteadyClock::time_point since) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - since).count());
+}
+
+// Why a thread cannot be stopped for a dlopen() now: "" when it can.
+std::string BusyReason(ThreadFrames& frames, StoppedProcess& process, TracedThread& thread,
+                       const std::vector<BusyRange>& busy) {
+  process.ReadRegisters(thread);
+  bool complete = false;
+  std::vector<uint64_t> pcs = frames.Of(thread.tid, kFramesChecked, &complete);
+  pcs.insert(pcs.begin(), ResumePc(thread.regs));
+  for (size_t depth = 0; depth < pcs.size(); depth++) {
+    for (const BusyRange& range : busy) {
+      if (pcs[depth] < range.start || pcs[depth] >= range.end) continue;
+      return "thread " + std::to_string(thread.tid) + " is inside " + range.what + " (pc " + Hex(pcs[depth]) +
+             (depth > 1 ? ", " + std::to_string(depth - 1) + " frames down" : "") + ")";
+    }
+  }
+  return "";
+}
+
+// Threads in the order we would rather borrow them: one stopped outside any
+// system call or in one the kernel simply re-issues, before one whose
+// restart depends on per-thread kernel state (see remote_call.cc, step 6);
+// the main thread first among equals (it has the largest stack).
+std::vector<TracedThread*> CallerCandidates(StoppedProcess& process, pid_t wanted) {
+  std::vector<TracedThread*> threads = process.StoppedThreads();
+  if (wanted != 0) {
+    threads.erase(std::remove_if(threads.begin(), threads.end(), [wanted](TracedThread* t) { return t->tid != wanted; }),
+                  threads.end());
+    return threads;
+  }
+  auto rank = [&process](TracedThread* t) {
+    process.ReadRegisters(*t);
+    int r = RestartOf(t->regs) == SyscallRestart::kRestartBlock ? 2 : 0;
+    if (t->tid != process.pid()) r += 1;
+    return r;
+  };
+  std::vector<std::pair<int, TracedThread*>> ranked;
+  for (TracedThread* t : threads) ranked.emplace_back(rank(t), t);
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  threads.clear();
+  for (auto& entry : ranked) threads.push_back(entry.second);
+  return threads;
+}
+
+// The first candidate whose seccomp filters allow what dlopen() needs and
+// whose stack has room, saved and ready for calls; throws why none is.
+std::unique_ptr<RemoteCaller> BorrowThread(StoppedProcess& process, ProcessMemory& memory, pid_t wanted,
+                                           bool check_seccomp, uint64_t call_target) {
+  std::optional<TraceFailure> first_refusal;
+  for (TracedThread* thread : CallerCandidates(process, wanted)) {
+    try {
+      if (check_seccomp) {
+        std::vector<std::string> forbidden =
+            ForbiddenSyscalls(process.pid(), thread->tid, InjectionSyscalls(), call_target);
+        if (!forbidden.empty()) {
+          std::string list;
+          for (const std::string& f : forbidden) list += (list.empty() ? "" : ", ") + f;
+          throw TraceFailure("seccomp-forbids", "the seccomp filter of thread " + std::to_string(thread->tid) +
+                                                    " of process " + std::to_string(process.pid()) +
+                                                    " forbids system calls that loading a library needs: " + list,
+                             thread->tid);
+        }
+      }
+      return std::make_unique<RemoteCaller>(process, *thread, memory);
+    } catch (const TraceFailure& refusal) {
+      if (refusal.code() == "exited" || refusal.code() == "registers-failed") throw;
+      if (!first_refusal) first_refusal = refusal;
+    }
+  }
+  if (first_refusal) throw *first_refusal;
+  throw TraceFailure("no-thread", wanted ? "thread " + std::to_string(wanted) + " of process " +
+                                               std::to_string(process.pid()) + " is not stopped or does not exist"
+                                         : "no thread of process " + std::to_string(process.pid()) + " could be stopped");
+}
+
+std::string ReadCString(ProcessMemory& memory, uint64_t address) {
+  std::string text;
+  uint8_t chunk[64];
+  while (address != 0 && text.size() < kMaxErrorMessage) {
+    if (memory.Read(address, chunk, sizeof chunk) != 0) {
+      // The string may end just before an unmapped page: read byte by byte.
+      if (memory.Read(address, chunk, 1) != 0) break;
+      if (chunk[0] == 0) break;
+      text += static_cast<char>(chunk[0]);
+      address++;
+      continue;
+    }
+    for (uint8_t c : chunk) {
+      if (c == 0) return text;
+      text += static_cast<char>(c);
+    }
+    address += sizeof chunk;
+  }
+  return text;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Injecting a library: the sequence.
+//
+//   1. Stop every thread (StoppedProcess). Unwind each (ThreadFrames). If any
+//      thread's stack has a frame in `busy` (the dynamic loader's text,
+//      malloc's code, dl_iterate_phdr, fork), it may hold the loader lock
+//      (_dl_load_lock, _dl_load_write_lock) or a malloc arena lock, which
+//      dlopen() takes: let every thread go, wait (5 ms doubling to 100 ms)
+//      and stop them again, up to `attempts` times, then give up naming the
+//      thread and where it is.
+//   2. Borrow one thread: the first whose seccomp filters allow every system
+//      call dlopen() and the runtime's start make, and whose stack has room.
+//      Save its registers and XSAVE state (RemoteCaller).
+//   3. Let every other thread go. From here the process runs on; only the
+//      borrowed thread is held. A lock another thread takes after step 1 is
+//      released by that thread in its own time, so dlopen() may wait but
+//      cannot deadlock on a thread we keep stopped.
+//   4. Copy the library path below the borrowed thread's red zone and call
+//      dlopen(path, flags). On NULL, call dlerror() and read its message.
+//   5. Restore the thread's XSAVE state and registers, and let it go: it
+//      resumes where it was stopped, re-issuing an interrupted system call.
+//
+// A failure at any step restores the borrowed thread (RemoteCaller's
+// destructor) and lets every thread go. A failure inside dlopen() leaves
+// nothing behind: glibc unmaps what it mapped and dlerror() clears the error.
+// ---------------------------------------------------------------------------
+InjectionReport InjectLibrary(pid_t pid, const InjectionRequest& request) {
+  InjectionReport report;
+  ProcessMemory memory(pid);
+  std::string busy_reason;
+  milliseconds pause = kFirstRetryPause;
+  const SteadyClock::time_point first_attempt = SteadyClock::now();
+  for (int attempt = 1;; attempt++) {
+    StoppedProcess process(pid, request.stop);
+    report.attempts = attempt;
+    report.threads = process.thread_count();
+    busy_reason.clear();
+    {
+      ThreadFrames frames(pid);
+      for (TracedThread* thread : process.StoppedThreads()) {
+        busy_reason = BusyReason(frames, process, *thread, request.busy);
+        if (!busy_reason.empty()) break;
+      }
+    }
+    if (!busy_reason.empty()) {
+      process.Resume();
+      if (attempt >= request.attempts) {
+        const auto waited = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - first_attempt);
+        throw TraceFailure("loader-busy", busy_reason + " at each of " + std::to_string(attempt) + " stops over " +
+                                              std::to_string(waited.count()) +
+                                              " ms; it may hold a lock that dlopen needs, so nothing was loaded");
+      }
+      Pause(pause);
+      pause = std::min(pause * 2, kLongestRetryPause);
+      continue;
+    }
+
+    std::unique_ptr<RemoteCaller> caller = BorrowThread(process, memory, 0, true, request.dlopen);
+    TracedThread& borrowed = *process.Find(caller->tid());
+    report.tid = borrowed.tid;
+    process.ReleaseAllBut(borrowed);
+    report.stop_window_ns = process.stop_window_so_far_ns();
+    const SteadyClock::time_point call_start = SteadyClock::now();
+
+    std::vector<uint8_t> path(request.library.begin(), request.library.end());
+    path.push_back(0);
+    const uint64_t path_address = caller->PushData(path);
+    report.handle = caller->Call(request.dlopen, {path_address, static_cast<uint64_t>(request.dlopen_flags)},
+                                 request.call_timeout);
+    std::string error;
+    if (report.handle == 0) {
+      const uint64_t message = caller->Call(request.dlerror, {}, request.call_timeout);
+      error = message ? ReadCString(memory, message) : "dlopen returned NULL without an error message";
+    }
+    caller->Restore();
+    process.Resume();
+    report.call_ns = ElapsedNs(call_start);
+    if (report.handle == 0) throw TraceFailure("dlopen-failed", error, borrowed.tid);
+    return report;
+  }
+}
+
+RemoteCallReport CallInProcess(pid_t pid, const RemoteCallRequest& request) {
+  ProcessMemory memory(pid);
+  StoppedProcess process(pid, request.stop);
+  std::unique_ptr<RemoteCaller> caller = BorrowThread(process, memory, request.tid, false, request.function);
+  RemoteCallReport report;
+  report.tid = caller->tid();
+  process.ReleaseAllBut(*process.Find(report.tid));
+  std::vector<uint64_t> args = request.args;
+  if (request.data_arg >= 0) {
+    if (static_cast<size_t>(request.data_arg) >= args.size()) args.resize(request.data_arg + 1);
+    args[request.data_arg] = caller->PushData(request.data);
+  }
+  report.value = caller->Call(request.function, args, request.timeout);
+  caller->Restore();
+  process.Resume();
+  return report;
+}
+
+}  // namespace iprobe
