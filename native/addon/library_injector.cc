@@ -203,17 +203,18 @@ InjectionReport InjectLibrary(pid_t pid, const InjectionRequest& request) {
   std::string busy_reason;
   milliseconds pause = kFirstRetryPause;
   const SteadyClock::time_point first_attempt = SteadyClock::now();
+  // Reading the process's objects (ELF files, unwind tables) takes
+  // milliseconds: done once, before any thread is stopped. An object loaded
+  // after this is unknown to the unwinder, which then stops at its frames.
+  ThreadFrames frames(pid);
   for (int attempt = 1;; attempt++) {
     StoppedProcess process(pid, request.stop);
     report.attempts = attempt;
     report.threads = process.thread_count();
     busy_reason.clear();
-    {
-      ThreadFrames frames(pid);
-      for (TracedThread* thread : process.StoppedThreads()) {
-        busy_reason = BusyReason(frames, process, *thread, request.busy);
-        if (!busy_reason.empty()) break;
-      }
+    for (TracedThread* thread : process.StoppedThreads()) {
+      busy_reason = BusyReason(frames, process, *thread, request.busy);
+      if (!busy_reason.empty()) break;
     }
     if (!busy_reason.empty()) {
       process.Resume();
@@ -242,7 +243,7 @@ InjectionReport InjectLibrary(pid_t pid, const InjectionRequest& request) {
                                  request.call_timeout);
     std::string error;
     if (report.handle == 0) {
-      const uint64_t message = caller->Call(request.dlerror, {}, request.call_timeout);
+      const uint64_t message = request.dlerror ? caller->Call(request.dlerror, {}, request.call_timeout) : 0;
       error = message ? ReadCString(memory, message) : "dlopen returned NULL without an error message";
     }
     caller->Restore();

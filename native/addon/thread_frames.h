@@ -13,9 +13,9 @@ namespace iprobe {
 
 class ThreadFrames {
  public:
-  // Reads the process's mappings once. The threads must be ptrace-stopped by
-  // the calling thread. Never throws: a process that cannot be unwound gives
-  // frames with the stopped pc only.
+  // Reads the process's mappings once (the threads may still run). Of()
+  // needs the thread ptrace-stopped by the calling thread. Never throws: a
+  // process that cannot be unwound gives no frames.
   explicit ThreadFrames(pid_t pid);
   ~ThreadFrames();
   ThreadFrames(const ThreadFrames&) = delete;

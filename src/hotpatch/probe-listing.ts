@@ -1,7 +1,7 @@
 /** `iprobe hot <pid> --list`: which functions of a live process have probes, and which are on. */
 import { checkTargetProcess } from '../process/patch-engine.js';
 import { processProbes } from './process-probes.js';
-import { findRuntimeInProcess } from './runtime-in-process.js';
+import { findAttachedRuntime } from './runtime-injection.js';
 import { DEFAULT_KINDS, selectSites } from './site-selection.js';
 import { readSiteStates } from './site-states.js';
 
@@ -17,6 +17,9 @@ export interface FunctionProbes {
 export interface ProbeListing {
   pid: number;
   runtime: string | null;
+  runtimeOrigin: 'preloaded' | 'injected' | null;
+  /** GOT slots iprobe pointed at an injected runtime (and will put back on --detach-runtime). */
+  redirectedSlots: number;
   objects: { path: string; probeList: string; bias: number; sites: number }[];
   functions: FunctionProbes[];
 }
@@ -39,10 +42,12 @@ export async function listProbes(pid: number, probeLists: readonly string[] = []
     if (states[i] === 'on') row.on++;
     if (states[i] === 'foreign') row.foreign++;
   });
-  const runtime = await findRuntimeInProcess(pid, objects);
+  const attached = await findAttachedRuntime(pid, objects);
   return {
     pid,
-    runtime: runtime?.object.path ?? null,
+    runtime: attached?.runtime.object.path ?? null,
+    runtimeOrigin: attached?.origin ?? null,
+    redirectedSlots: attached?.record?.slots.length ?? 0,
     objects: probed.map((p) => ({ path: p.object.path, probeList: p.listPath, bias: p.bias, sites: p.list.sites.length })),
     functions: [...byFunction.values()].sort((a, b) => a.address - b.address),
   };

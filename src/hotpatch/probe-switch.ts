@@ -5,10 +5,12 @@
  */
 import { checkTargetProcess, patchSites, readMemory, type PatchResult, type SiteChange } from '../process/patch-engine.js';
 import { UserError } from '../util/user-error.js';
+import { planRedirection, planRestore, type SlotPlan } from './got-redirection.js';
 import { processProbes } from './process-probes.js';
 import type { ProbedObject } from './probed-objects.js';
-import { findRuntimeInProcess, type RuntimeInProcess } from './runtime-in-process.js';
-import { selectSites, type SelectedSite, type SiteSelection } from './site-selection.js';
+import { attachRuntime, findAttachedRuntime, type AttachedRuntime } from './runtime-injection.js';
+import type { RuntimeInProcess } from './runtime-in-process.js';
+import { DEFAULT_KINDS, selectSites, type SelectedSite, type SiteSelection } from './site-selection.js';
 import { readSiteStates } from './site-states.js';
 
 export interface SwitchRequest {
@@ -16,6 +18,8 @@ export interface SwitchRequest {
   on: boolean;
   selection: SiteSelection;
   probeLists?: readonly string[];
+  /** With `on: false`: also put back the GOT slots an injected runtime was given. */
+  detachRuntime?: boolean;
 }
 
 export interface SwitchOutcome {
@@ -27,7 +31,11 @@ export interface SwitchOutcome {
   unchanged: number;
   functions: string[];
   objects: string[];
-  runtime: 'loaded' | 'absent';
+  runtime: 'preloaded' | 'injected' | 'absent';
+  /** Set when this operation injected the runtime. */
+  injection?: AttachedRuntime['injection'];
+  /** Hook slots written: pointed at the runtime, or (detach) put back. */
+  slots: number;
   patch?: PatchResult;
 }
 
@@ -54,21 +62,33 @@ export async function switchProbes(request: SwitchRequest): Promise<SwitchOutcom
   }
   const wanted = on ? 'on' : 'off';
   const toChange = sites.filter((_, i) => states[i] !== wanted);
-  const runtime = await findRuntimeInProcess(pid, objects);
-  if (on && !runtime && toChange.length > 0) {
-    throw new UserError(
-      `the iprobe runtime is not loaded in process ${pid}: switched-on probes would only reach the libc stubs`,
-      'start the program with: iprobe run -- <program> <args>',
-    );
-  }
+  const attached = on && toChange.length > 0 ? await attachRuntime(pid, objects) : await findAttachedRuntime(pid, objects);
   const changes: SiteChange[] = toChange.map((s) => ({
     address: s.address,
     expected: on ? s.site.placeholder : s.site.enable!,
     replacement: on ? s.site.enable! : s.site.placeholder,
   }));
-  if (on && runtime) changes.push(...(await pointSlotChanges(pid, probed, toChange, runtime)));
+  let slots: SlotPlan | undefined;
+  if (on && attached?.origin === 'injected') {
+    slots = await planRedirection(pid, [...new Set(sites.map((s) => s.object))], attached);
+  } else if (on && attached) {
+    changes.push(...(await pointSlotChanges(pid, probed, toChange, attached.runtime)));
+  } else if (!on && request.detachRuntime && attached) {
+    if (attached.origin === 'preloaded') {
+      throw new UserError(`the runtime of process ${pid} was preloaded (LD_PRELOAD), not injected: there is nothing to detach`);
+    }
+    await requireAllOffAfter(pid, probed, toChange);
+    slots = await planRestore(pid, attached);
+  }
+  changes.push(...(slots?.changes ?? []));
 
-  const patch = changes.length > 0 ? await patchSites(pid, changes) : undefined;
+  slots?.begin();
+  let patch: PatchResult | undefined;
+  try {
+    patch = changes.length > 0 ? await patchSites(pid, changes) : undefined;
+  } finally {
+    slots?.finish(patch !== undefined || changes.length === 0);
+  }
   return {
     pid,
     on,
@@ -76,9 +96,26 @@ export async function switchProbes(request: SwitchRequest): Promise<SwitchOutcom
     unchanged: sites.length - toChange.length,
     functions: [...new Set(sites.map((s) => s.functionName))],
     objects: [...new Set(sites.map((s) => s.object.object.path))],
-    runtime: runtime ? 'loaded' : 'absent',
+    runtime: attached?.origin ?? 'absent',
+    injection: attached?.injection,
+    slots: slots?.changes.length ?? 0,
     patch,
   };
+}
+
+/** Detaching with probes still on would leave them reaching glibc's stubs while iprobe lists them as on. */
+async function requireAllOffAfter(pid: number, probed: readonly ProbedObject[], goingOff: readonly SelectedSite[]): Promise<void> {
+  const all = selectSites(probed, { functions: [], all: true, kinds: DEFAULT_KINDS });
+  const states = await readSiteStates(pid, all);
+  const leaving = new Set(goingOff.map((s) => s.address));
+  const stillOn = all.filter((s, i) => states[i] === 'on' && !leaving.has(s.address));
+  if (stillOn.length > 0) {
+    const names = [...new Set(stillOn.map((s) => s.functionName))];
+    throw new UserError(
+      `${stillOn.length} probe(s) of process ${pid} would stay on (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}): the runtime cannot be detached under them; nothing was changed`,
+      `switch them all off with: iprobe hot ${pid} --all --off --detach-runtime`,
+    );
+  }
 }
 
 /**

@@ -1,9 +1,8 @@
 /** Finds the iprobe runtime library among a process's objects, and its handlers' run-time addresses. */
-import { readFile } from 'node:fs/promises';
-import { parseElf } from '../elf/elf-file.js';
 import { dynamicSymbols, isDefinedFunction } from '../elf/symbol-table.js';
 import { loadBias } from './load-bias.js';
-import { readablePathsOf, type LoadedObject } from './loaded-objects.js';
+import type { LoadedObject } from './loaded-objects.js';
+import { readObjectElf } from './object-elf.js';
 
 export const RUNTIME_HANDLERS = ['__cyg_profile_func_enter', '__cyg_profile_func_exit', '__iprobe_point_hit'] as const;
 export type RuntimeHandler = (typeof RUNTIME_HANDLERS)[number];
@@ -28,18 +27,8 @@ export async function findRuntimeInProcess(pid: number, objects: readonly Loaded
 }
 
 async function handlersOf(pid: number, object: LoadedObject): Promise<RuntimeInProcess | undefined> {
-  let bytes: Buffer | undefined;
-  for (const path of readablePathsOf(pid, object)) {
-    bytes = await readFile(path).catch(() => undefined);
-    if (bytes) break;
-  }
-  if (!bytes || bytes.length < 64 || bytes.readUInt32BE(0) !== 0x7f454c46) return undefined;
-  let elf;
-  try {
-    elf = parseElf(bytes);
-  } catch {
-    return undefined;
-  }
+  const elf = await readObjectElf(pid, object);
+  if (!elf) return undefined;
   const defined = new Map(dynamicSymbols(elf).filter(isDefinedFunction).map((s) => [s.name, s.value]));
   if (!RUNTIME_HANDLERS.every((h) => defined.has(h))) return undefined;
   const bias = loadBias(elf, object.mappings);

@@ -12,6 +12,7 @@ import { buildTimelines, type ThreadTimeline, type TimedEvent } from '../runtime
 import { probeListResolver } from './probe-names.js';
 import { processProbes } from './process-probes.js';
 import { switchProbes, type SwitchOutcome } from './probe-switch.js';
+import { attachRuntime, type AttachedRuntime } from './runtime-injection.js';
 import type { SiteSelection } from './site-selection.js';
 
 export interface TraceRequest {
@@ -22,7 +23,7 @@ export interface TraceRequest {
   maxEvents?: number;
   probeLists?: readonly string[];
   /** Called once the probes are on. */
-  onStarted?: (outcome: SwitchOutcome) => void;
+  onStarted?: (outcome: SwitchOutcome, runtime: Pick<AttachedRuntime, 'origin' | 'injection'>) => void;
 }
 
 export interface TraceResult {
@@ -32,6 +33,8 @@ export interface TraceResult {
   resolve: NameResolver;
   switchedOn: SwitchOutcome;
   switchedOff: SwitchOutcome;
+  /** How the runtime got into the process ('injected' with `injection` set: by this trace). */
+  runtime: Pick<AttachedRuntime, 'origin' | 'injection'>;
   durationMs: number;
   interrupted: boolean;
   /** Recording stopped early because maxEvents were kept. */
@@ -45,7 +48,9 @@ const EVENTS_PER_THREAD_PER_DRAIN = 4096;
 
 export async function traceProcess(request: TraceRequest): Promise<TraceResult> {
   const { pid } = request;
-  const { probed } = await processProbes(pid, request.probeLists);
+  const { objects, probed } = await processProbes(pid, request.probeLists);
+  // A process started without the runtime gets it now, before its segment is opened.
+  const attached = await attachRuntime(pid, objects);
   const segment = RuntimeSegment.open(pid);
   const previousMode = segment.mode();
   const restoredMode = previousMode === 'off' || previousMode === 'count' ? previousMode : 'count';
@@ -71,7 +76,7 @@ export async function traceProcess(request: TraceRequest): Promise<TraceResult> 
     segment.setMode('trace');
     collector.start();
     switchedOn = await switchProbes({ pid, on: true, selection: request.selection, probeLists: request.probeLists });
-    request.onStarted?.(switchedOn);
+    request.onStarted?.(switchedOn, { origin: attached.origin, injection: attached.injection });
     interrupted = await interruption.sleep(request.durationMs);
   } finally {
     interruption.dispose();
@@ -92,6 +97,7 @@ export async function traceProcess(request: TraceRequest): Promise<TraceResult> 
     resolve: probeListResolver(probed),
     switchedOn: switchedOn!,
     switchedOff: switchedOff!,
+    runtime: { origin: attached.origin, injection: attached.injection },
     durationMs: windowMs,
     interrupted,
     truncated: collector.full,

@@ -132,6 +132,24 @@ export function explainEngineFailure(pid: number, err: unknown): unknown {
     case 'write-failed':
     case 'verify-failed':
       return new UserError(err.message, 'nothing was left changed');
+    case 'loader-busy':
+      return new UserError(
+        err.message,
+        'a thread stays inside the dynamic loader or malloc (a long library constructor, a busy allocator); retry later',
+      );
+    case 'dlopen-failed':
+      return new UserError(`dlopen inside process ${pid} failed: ${err.message}`, 'the process runs on unchanged');
+    case 'seccomp-forbids':
+    case 'seccomp-strict':
+    case 'seccomp-unreadable':
+      return new UserError(err.message, 'nothing was loaded; start the service with the runtime preloaded (iprobe run) instead');
+    case 'stack-too-small':
+    case 'no-thread':
+    case 'remote-call-unsupported':
+      return new UserError(err.message, 'nothing was loaded; the process runs on unchanged');
+    case 'remote-call-timeout':
+    case 'remote-call-fault':
+      return new UserError(err.message, 'the borrowed thread was put back as it was');
     case 'rollback-failed':
       return new UserError(err.message, 'the listed sites hold the new bytes; the code is still valid but inconsistent', 3);
     default:

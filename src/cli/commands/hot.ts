@@ -4,6 +4,7 @@ import { switchProbes, type SwitchOutcome } from '../../hotpatch/probe-switch.js
 import { DEFAULT_KINDS } from '../../hotpatch/site-selection.js';
 import type { SiteKind } from '../../probelist/probe-list.js';
 import { UserError } from '../../util/user-error.js';
+import { describeRuntime, injectionJson } from '../describe-runtime.js';
 import { formatTable } from '../format-table.js';
 import { parsePid } from '../parse-numbers.js';
 
@@ -16,6 +17,7 @@ interface HotFlags {
   probes?: string[];
   list?: boolean;
   json?: boolean;
+  detachRuntime?: boolean;
 }
 
 export function registerHot(program: Command): void {
@@ -30,6 +32,7 @@ export function registerHot(program: Command): void {
     .addOption(new Option('--exit-only', 'only function-exit probes'))
     .option('--probes <file...>', 'probe lists to use (default: <binary>.probes.json next to each mapped binary)')
     .option('--list', 'show which functions have probes and which are on; change nothing')
+    .option('--detach-runtime', 'with --off: also put back the GOT slots an injected runtime was given (all probes must end up off)')
     .option('--json', 'machine-readable output')
     .addHelpText(
       'after',
@@ -38,9 +41,13 @@ Examples:
   iprobe hot 4242 --fn 'handle_*'          switch on the entry and exit probes of matching functions
   iprobe hot 4242 --fn 'handle_*' --off    and off again
   iprobe hot 4242 --list                   what has probes, what is on
+  iprobe hot 4242 --all --off --detach-runtime
+                                           all off, and the GOT as it was before injection
 
-Every site is compared with the probe list before it is written; any failure
-rolls back the whole operation and leaves the process running untouched.`,
+A process started without the runtime gets it injected (a remote dlopen in
+one of its threads) before the first probe goes on. Every site and GOT slot
+is compared before it is written; any failure rolls back the whole operation
+and leaves the process running untouched.`,
     )
     .action(async (pid: number, flags: HotFlags) => {
       if (flags.list) {
@@ -48,6 +55,10 @@ rolls back the whole operation and leaves the process running untouched.`,
         process.stdout.write(flags.json ? `${JSON.stringify(listing, null, 2)}\n` : describeListing(listing));
         return;
       }
+      if (flags.detachRuntime && !flags.off) {
+        throw new UserError('--detach-runtime goes with --off', `iprobe hot ${pid} --all --off --detach-runtime`, 2);
+      }
+      if (flags.detachRuntime && !flags.fn?.length) flags.all = true;
       if (!flags.all && !flags.fn?.length) {
         throw new UserError('say which probes: --fn GLOB… or --all', `see what there is with: iprobe hot ${pid} --list`, 2);
       }
@@ -57,17 +68,26 @@ rolls back the whole operation and leaves the process running untouched.`,
         on: !flags.off,
         selection: { functions: flags.fn ?? [], all: flags.all === true, kinds },
         probeLists: flags.probes,
+        detachRuntime: flags.detachRuntime,
       });
-      process.stdout.write(flags.json ? `${JSON.stringify(outcome, null, 2)}\n` : describeOutcome(outcome));
+      process.stdout.write(
+        flags.json
+          ? `${JSON.stringify({ ...outcome, injection: injectionJson(outcome.injection) }, null, 2)}\n`
+          : describeOutcome(outcome, flags.detachRuntime === true),
+      );
     });
 }
 
-function describeOutcome(o: SwitchOutcome): string {
+function describeOutcome(o: SwitchOutcome, detach: boolean): string {
   const state = o.on ? 'on' : 'off';
   const lines = [
+    describeRuntime(o.pid, o.runtime, o.injection),
     `switched ${state} ${o.changed} sites in ${o.functions.length} functions of ${o.objects.join(', ')} (process ${o.pid})` +
       (o.unchanged ? `; ${o.unchanged} already ${state}` : ''),
   ];
+  if (o.slots > 0 || detach) {
+    lines.push(o.on ? `  ${o.slots} hook slots (GOT) pointed at the injected runtime` : `  ${o.slots} hook slots (GOT) put back as before the injection`);
+  }
   if (o.patch) {
     lines.push(
       `  stop window ${(o.patch.stopWindowNs / 1e6).toFixed(3)} ms, ${o.patch.threads} threads stopped, ${o.patch.singleSteps} single-steps`,
@@ -78,7 +98,7 @@ function describeOutcome(o: SwitchOutcome): string {
 
 function describeListing(l: ProbeListing): string {
   const head = [
-    `process ${l.pid}: runtime ${l.runtime ?? 'not loaded'}`,
+    `process ${l.pid}: runtime ${l.runtime ? `${l.runtime} (${l.runtimeOrigin}${l.runtimeOrigin === 'injected' ? `, ${l.redirectedSlots} GOT slots redirected` : ''})` : 'not loaded (injected at the first --fn/--all)'}`,
     ...l.objects.map((o) => `  ${o.path}: ${o.sites} sites (${o.probeList}, load bias 0x${o.bias.toString(16)})`),
   ];
   const table = formatTable(

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { DEFAULT_MAX_TRACE_EVENTS, traceProcess } from '../../hotpatch/trace-session.js';
 import { DEFAULT_KINDS } from '../../hotpatch/site-selection.js';
+import { describeRuntime, injectionJson } from '../describe-runtime.js';
 import { countSpans, toChromeTrace } from '../../runtime/export/chrome-trace.js';
 import { stageFile } from '../../util/atomic-write.js';
 import { parseDuration } from '../parse-duration.js';
@@ -20,7 +21,7 @@ export function registerTrace(program: Command): void {
   program
     .command('trace')
     .description('Trace a running process: switch probes on, record, switch them off, write a Chrome/Perfetto trace')
-    .argument('<pid>', 'process started with the iprobe runtime (iprobe run)', parsePid)
+    .argument('<pid>', 'process to trace (the iprobe runtime is injected if it was not preloaded)', parsePid)
     .option('--fn <glob...>', 'functions (or IPROBE_POINT names) to trace (default: all)')
     .option('--duration <time>', 'how long to record, e.g. 10s, 500ms (Ctrl-C ends it early)', parseDuration, 10_000)
     .option('-o, --output <file>', 'trace file to write (default: trace-<pid>.json)')
@@ -37,8 +38,9 @@ export function registerTrace(program: Command): void {
         durationMs: flags.duration,
         maxEvents: flags.maxEvents,
         probeLists: flags.probes,
-        onStarted: (on) => {
+        onStarted: (on, runtime) => {
           if (!flags.json) {
+            process.stderr.write(`iprobe: ${describeRuntime(pid, runtime.origin, runtime.injection)}\n`);
             process.stderr.write(
               `iprobe: tracing ${on.changed + on.unchanged} probes in ${on.functions.length} functions of process ${pid} for ${flags.duration / 1000} s (Ctrl-C to stop)\n`,
             );
@@ -61,6 +63,8 @@ export function registerTrace(program: Command): void {
         durationMs: result.durationMs,
         interrupted: result.interrupted,
         truncated: result.truncated,
+        runtime: result.runtime.origin,
+        injection: injectionJson(result.runtime.injection),
         dropped: result.counters,
         stopWindowMs: {
           on: (result.switchedOn.patch?.stopWindowNs ?? 0) / 1e6,
