@@ -33,7 +33,7 @@ std::chrono::milliseconds MillisecondsOf(const Napi::Object& o, const char* key,
 
 Napi::Value Ns(Napi::Env env, uint64_t ns) { return Napi::Number::New(env, static_cast<double>(ns)); }
 
-// injectLibrary(pid, { library, dlopen: bigint, dlerror: bigint, flags, busy: [{start, end, what}],
+// injectLibrary(pid, { library, dlopen: bigint, dlerror: bigint, flags, busy: [{start, end, what, scope}],
 //                      attempts, callTimeoutMs, stopTimeoutMs }): Promise<InjectionReport>
 Napi::Value InjectLibraryJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -52,7 +52,9 @@ Napi::Value InjectLibraryJs(const Napi::CallbackInfo& info) {
   Napi::Array busy = o.Get("busy").As<Napi::Array>();
   for (uint32_t i = 0; i < busy.Length(); i++) {
     Napi::Object range = busy.Get(i).As<Napi::Object>();
-    request.busy.push_back({AddressOf(range, "start"), AddressOf(range, "end"), range.Get("what").As<Napi::String>()});
+    const bool borrowed_only = range.Get("scope").IsString() && range.Get("scope").As<Napi::String>().Utf8Value() == "borrowed";
+    request.busy.push_back({AddressOf(range, "start"), AddressOf(range, "end"), range.Get("what").As<Napi::String>(),
+                            borrowed_only ? BusyRange::Scope::kBorrowedThread : BusyRange::Scope::kAnyThread});
   }
   return RunOnTracerThread<InjectionReport>(
       env, [pid, request]() { return InjectLibrary(pid, request); },

@@ -75,16 +75,17 @@ uint64_t ElapsedNs(SteadyClock::time_point since) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - since).count());
 }
 
-// Why a thread cannot be stopped for a dlopen() now: "" when it can.
+// Why a thread gets in the way of a dlopen() now ("" when it does not): a
+// frame of its stack inside one of the `busy` ranges of `scope`.
 std::string BusyReason(ThreadFrames& frames, StoppedProcess& process, TracedThread& thread,
-                       const std::vector<BusyRange>& busy) {
+                       const std::vector<BusyRange>& busy, BusyRange::Scope scope) {
   process.ReadRegisters(thread);
   bool complete = false;
   std::vector<uint64_t> pcs = frames.Of(thread.tid, kFramesChecked, &complete);
   pcs.insert(pcs.begin(), ResumePc(thread.regs));
   for (size_t depth = 0; depth < pcs.size(); depth++) {
     for (const BusyRange& range : busy) {
-      if (pcs[depth] < range.start || pcs[depth] >= range.end) continue;
+      if (range.scope != scope || pcs[depth] < range.start || pcs[depth] >= range.end) continue;
       return "thread " + std::to_string(thread.tid) + " is inside " + range.what + " (pc " + Hex(pcs[depth]) +
              (depth > 1 ? ", " + std::to_string(depth - 1) + " frames down" : "") + ")";
     }
@@ -96,8 +97,14 @@ std::string BusyReason(ThreadFrames& frames, StoppedProcess& process, TracedThre
 // system call or in one the kernel simply re-issues, before one whose
 // restart depends on per-thread kernel state (see remote_call.cc, step 6);
 // the main thread first among equals (it has the largest stack).
-std::vector<TracedThread*> CallerCandidates(StoppedProcess& process, pid_t wanted) {
+std::vector<TracedThread*> CallerCandidates(StoppedProcess& process, pid_t wanted,
+                                           const std::vector<pid_t>& excluded = {}) {
   std::vector<TracedThread*> threads = process.StoppedThreads();
+  threads.erase(std::remove_if(threads.begin(), threads.end(),
+                               [&excluded](TracedThread* t) {
+                                 return std::find(excluded.begin(), excluded.end(), t->tid) != excluded.end();
+                               }),
+                threads.end());
   if (wanted != 0) {
     threads.erase(std::remove_if(threads.begin(), threads.end(), [wanted](TracedThread* t) { return t->tid != wanted; }),
                   threads.end());
@@ -120,9 +127,10 @@ std::vector<TracedThread*> CallerCandidates(StoppedProcess& process, pid_t wante
 // The first candidate whose seccomp filters allow what dlopen() needs and
 // whose stack has room, saved and ready for calls; throws why none is.
 std::unique_ptr<RemoteCaller> BorrowThread(StoppedProcess& process, ProcessMemory& memory, pid_t wanted,
-                                           bool check_seccomp, uint64_t call_target) {
+                                           bool check_seccomp, uint64_t call_target,
+                                           const std::vector<pid_t>& excluded = {}) {
   std::optional<TraceFailure> first_refusal;
-  for (TracedThread* thread : CallerCandidates(process, wanted)) {
+  for (TracedThread* thread : CallerCandidates(process, wanted, excluded)) {
     try {
       if (check_seccomp) {
         std::vector<std::string> forbidden =
@@ -175,12 +183,16 @@ std::string ReadCString(ProcessMemory& memory, uint64_t address) {
 // Injecting a library: the sequence.
 //
 //   1. Stop every thread (StoppedProcess). Unwind each (ThreadFrames). If any
-//      thread's stack has a frame in `busy` (the dynamic loader's text,
-//      malloc's code, dl_iterate_phdr, fork), it may hold the loader lock
-//      (_dl_load_lock, _dl_load_write_lock) or a malloc arena lock, which
-//      dlopen() takes: let every thread go, wait (5 ms doubling to 100 ms)
-//      and stop them again, up to `attempts` times, then give up naming the
-//      thread and where it is.
+//      thread's stack has a frame in a kAnyThread range (the dynamic loader's
+//      text, dl_iterate_phdr), it may hold the loader lock (_dl_load_lock,
+//      _dl_load_write_lock), possibly for long (a library constructor runs
+//      under it), and dlopen() would wait for it: let every thread go, wait
+//      (5 ms doubling to 100 ms) and stop them again, up to `attempts` times,
+//      then give up naming the thread and where it is. Threads with a frame
+//      in a kBorrowedThread range (malloc, fork: they hold arena locks for
+//      microseconds) are only ruled out as the thread to borrow, which
+//      would otherwise wait for a lock it holds itself; when no thread is
+//      left, retry the same way.
 //   2. Borrow one thread: the first whose seccomp filters allow every system
 //      call dlopen() and the runtime's start make, and whose stack has room.
 //      Save its registers and XSAVE state (RemoteCaller).
@@ -212,9 +224,18 @@ InjectionReport InjectLibrary(pid_t pid, const InjectionRequest& request) {
     report.attempts = attempt;
     report.threads = process.thread_count();
     busy_reason.clear();
+    std::vector<pid_t> in_allocator;  // not to be borrowed
+    std::string allocator_reason;
     for (TracedThread* thread : process.StoppedThreads()) {
-      busy_reason = BusyReason(frames, process, *thread, request.busy);
+      busy_reason = BusyReason(frames, process, *thread, request.busy, BusyRange::Scope::kAnyThread);
       if (!busy_reason.empty()) break;
+      std::string reason = BusyReason(frames, process, *thread, request.busy, BusyRange::Scope::kBorrowedThread);
+      if (reason.empty()) continue;
+      in_allocator.push_back(thread->tid);
+      if (allocator_reason.empty()) allocator_reason = reason;
+    }
+    if (busy_reason.empty() && in_allocator.size() == process.StoppedThreads().size()) {
+      busy_reason = "every thread is inside code that holds a lock dlopen needs; " + allocator_reason;
     }
     if (!busy_reason.empty()) {
       process.Resume();
@@ -229,7 +250,7 @@ InjectionReport InjectLibrary(pid_t pid, const InjectionRequest& request) {
       continue;
     }
 
-    std::unique_ptr<RemoteCaller> caller = BorrowThread(process, memory, 0, true, request.dlopen);
+    std::unique_ptr<RemoteCaller> caller = BorrowThread(process, memory, 0, true, request.dlopen, in_allocator);
     TracedThread& borrowed = *process.Find(caller->tid());
     report.tid = borrowed.tid;
     process.ReleaseAllBut(borrowed);

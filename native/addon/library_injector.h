@@ -16,9 +16,19 @@ namespace iprobe {
 
 // Code a thread may be running while it holds a lock that dlopen() takes.
 struct BusyRange {
+  enum class Scope {
+    // A lock that may be held for long (the loader lock: a library
+    // constructor runs under it): no thread may be inside, or dlopen() could
+    // wait for it indefinitely.
+    kAnyThread,
+    // A lock held only briefly by a running thread (a malloc arena): only
+    // the borrowed thread must be outside it, or it would wait for itself.
+    kBorrowedThread,
+  };
   uint64_t start = 0;
   uint64_t end = 0;  // exclusive
   std::string what;  // "the dynamic loader (ld-linux-x86-64.so.2)", "malloc", ...
+  Scope scope = Scope::kAnyThread;
 };
 
 struct InjectionRequest {

@@ -44,11 +44,11 @@ const MALLOC_ENTRY_POINTS = new Set([
   '__libc_pvalloc', '__libc_mallinfo', '__libc_mallopt', '__default_morecore', 'cfree',
 ]);
 /** Functions that call out (or block in the kernel) while holding dlopen's locks. */
-const LOCK_HOLDING_FUNCTIONS: Record<string, string> = {
-  dl_iterate_phdr: 'dl_iterate_phdr (it holds the loader lock while its callback runs)',
-  fork: 'fork (it holds the malloc locks)',
-  __libc_fork: 'fork (it holds the malloc locks)',
-  _Fork: 'fork (it holds the malloc locks)',
+const LOCK_HOLDING_FUNCTIONS: Record<string, Pick<BusyRange, 'what' | 'scope'>> = {
+  dl_iterate_phdr: { what: 'dl_iterate_phdr (it holds the loader lock while its callback runs)', scope: 'any' },
+  fork: { what: 'fork (it holds the malloc locks)', scope: 'borrowed' },
+  __libc_fork: { what: 'fork (it holds the malloc locks)', scope: 'borrowed' },
+  _Fork: { what: 'fork (it holds the malloc locks)', scope: 'borrowed' },
 };
 
 interface ParsedObject {
@@ -99,7 +99,7 @@ export async function planInjection(pid: number, objects: readonly LoadedObject[
 
 function loaderRanges(loader: ParsedObject): BusyRange[] {
   const what = `the dynamic loader (${path.basename(loader.object.path)})`;
-  return loader.object.mappings.filter((m) => m.executable).map((m) => ({ start: m.start, end: m.end, what }));
+  return loader.object.mappings.filter((m) => m.executable).map((m) => ({ start: m.start, end: m.end, what, scope: 'any' as const }));
 }
 
 function libcRanges(libc: ParsedObject): BusyRange[] {
@@ -116,11 +116,11 @@ function libcRanges(libc: ParsedObject): BusyRange[] {
     while (after < sorted.length && sorted[after]!.value === sorted[last]!.value) after++;
     const start = before >= 0 ? sorted[before]!.value + sorted[before]!.size : sorted[first]!.value;
     const end = after < sorted.length ? sorted[after]!.value : sorted[last]!.value + sorted[last]!.size;
-    ranges.push({ start: start + libc.bias, end: end + libc.bias, what: 'malloc (it may hold an arena lock)' });
+    ranges.push({ start: start + libc.bias, end: end + libc.bias, what: 'malloc (it may hold an arena lock)', scope: 'borrowed' });
   }
   for (const s of libc.functions) {
-    const what = LOCK_HOLDING_FUNCTIONS[s.name];
-    if (what && s.size > 0) ranges.push({ start: s.value + libc.bias, end: s.value + s.size + libc.bias, what });
+    const holder = LOCK_HOLDING_FUNCTIONS[s.name];
+    if (holder && s.size > 0) ranges.push({ start: s.value + libc.bias, end: s.value + s.size + libc.bias, ...holder });
   }
   return ranges;
 }

@@ -9,6 +9,7 @@ export interface RawBusyRange {
   start: bigint;
   end: bigint;
   what: string;
+  scope: 'any' | 'borrowed';
 }
 
 export interface RawInjectionRequest {

@@ -14,6 +14,12 @@ export interface BusyRange {
   start: number;
   end: number;
   what: string;
+  /**
+   * 'any': no thread may be inside (a lock held for long: the loader's);
+   * 'borrowed': only the thread that makes the call may not (a lock held
+   * briefly: malloc's, which the other threads, running, soon release).
+   */
+  scope: 'any' | 'borrowed';
 }
 
 export interface LibraryInjection {
@@ -54,7 +60,7 @@ export async function injectLibrary(pid: number, request: LibraryInjection): Pro
         dlopen: BigInt(request.dlopen),
         dlerror: BigInt(request.dlerror ?? 0),
         flags: request.flags,
-        busy: request.busy.map((r) => ({ start: BigInt(r.start), end: BigInt(r.end), what: r.what })),
+        busy: request.busy.map((r) => ({ start: BigInt(r.start), end: BigInt(r.end), what: r.what, scope: r.scope })),
         attempts: request.attempts,
         callTimeoutMs: request.callTimeoutMs,
       }),
