@@ -25,11 +25,16 @@ export interface RawInjectionRequest {
 }
 
 export interface RawInjectionReport {
+  /** dlopen's handle in the target. */
   handle: bigint;
+  /** The thread that made the call. */
   tid: number;
+  /** Stops it took to find no thread inside the loader (and one to borrow outside malloc). */
   attempts: number;
   threads: number;
+  /** Every thread stopped, for the last attempt's checks. */
   stopWindowNs: number;
+  /** The borrowed thread held for the calls (the other threads ran). */
   callNs: number;
 }
 

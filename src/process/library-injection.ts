@@ -4,7 +4,7 @@
  * guarantees are in the comment above InjectLibrary in
  * native/addon/library_injector.cc and in docs/injection.md.
  */
-import { injectLibraryRaw } from '../native/injection.js';
+import { injectLibraryRaw, type RawInjectionReport } from '../native/injection.js';
 import { explainEngineFailure } from './engine-errors.js';
 import { checkTargetProcess } from './patch-engine.js';
 import { withSignalGuard } from './signal-guard.js';
@@ -36,18 +36,8 @@ export interface LibraryInjection {
   callTimeoutMs?: number;
 }
 
-export interface InjectionResult {
-  /** dlopen's handle in the target. */
-  handle: bigint;
-  /** The thread that made the call. */
-  tid: number;
-  attempts: number;
-  threads: number;
-  /** Every thread stopped, for the last attempt's checks. */
-  stopWindowNs: number;
-  /** The borrowed thread held for the calls (the other threads ran). */
-  callNs: number;
-}
+/** dlopen's handle, the thread that made the call, the stops it took and how long threads were held. */
+export type InjectionResult = RawInjectionReport;
 
 export const RTLD_NOW = 0x2;
 
