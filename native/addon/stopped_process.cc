@@ -240,15 +240,25 @@ TracedThread* StoppedProcess::Find(pid_t tid) {
 void StoppedProcess::ReadRegisters(TracedThread& thread) {
   if (ptrace(PTRACE_GETREGS, thread.tid, nullptr, &thread.regs) != 0) {
     const int err = errno;
+    ThrowIfKilled(thread, err);
     throw TraceFailure("registers-failed", "cannot read the registers of thread " + std::to_string(thread.tid) + ": " +
                                                ErrnoText(err),
                        thread.tid, err);
   }
 }
 
+// A stopped thread answers ESRCH only once SIGKILL (or the exit of another
+// thread, exit_group) has taken it: the process is going away.
+void StoppedProcess::ThrowIfKilled(TracedThread& thread, int err) {
+  if (err != ESRCH) return;
+  thread.state = State::kExited;
+  throw TraceFailure("exited", "process " + std::to_string(pid_) + " exited during the operation", thread.tid, err);
+}
+
 void StoppedProcess::WriteRegisters(TracedThread& thread, const user_regs_struct& regs) {
   if (ptrace(PTRACE_SETREGS, thread.tid, nullptr, &regs) != 0) {
     const int err = errno;
+    ThrowIfKilled(thread, err);
     throw TraceFailure("registers-failed", "cannot write the registers of thread " + std::to_string(thread.tid) +
                                                ": " + ErrnoText(err),
                        thread.tid, err);

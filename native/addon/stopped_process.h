@@ -94,6 +94,7 @@ class StoppedProcess {
   void MarkVanishedThreads();
   void CheckAbort() const;
   void Detach(TracedThread& thread) noexcept;
+  void ThrowIfKilled(TracedThread& thread, int err);
   [[noreturn]] void ThrowStopTimeout();
 
   pid_t pid_;
