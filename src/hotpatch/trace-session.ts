@@ -10,8 +10,7 @@ import { RuntimeSegment } from '../runtime/segment.js';
 import type { NameResolver } from '../runtime/symbols.js';
 import { buildTimelines, type ThreadTimeline, type TimedEvent } from '../runtime/timeline.js';
 import { probeListResolver } from './probe-names.js';
-import { processProbes } from './process-probes.js';
-import { switchProbes, type SwitchOutcome } from './probe-switch.js';
+import { ProbeSwitcher, type SwitchOutcome } from './probe-switch.js';
 import type { SiteSelection } from './site-selection.js';
 
 export interface TraceRequest {
@@ -45,7 +44,7 @@ const EVENTS_PER_THREAD_PER_DRAIN = 4096;
 
 export async function traceProcess(request: TraceRequest): Promise<TraceResult> {
   const { pid } = request;
-  const { probed } = await processProbes(pid, request.probeLists);
+  const switcher = await ProbeSwitcher.open(pid, request.probeLists);
   const segment = RuntimeSegment.open(pid);
   const previousMode = segment.mode();
   const restoredMode = previousMode === 'off' || previousMode === 'count' ? previousMode : 'count';
@@ -70,14 +69,14 @@ export async function traceProcess(request: TraceRequest): Promise<TraceResult> 
     segment.drainRawEvents();
     segment.setMode('trace');
     collector.start();
-    switchedOn = await switchProbes({ pid, on: true, selection: request.selection, probeLists: request.probeLists });
+    switchedOn = await switcher.switch(true, request.selection);
     request.onStarted?.(switchedOn);
     interrupted = await interruption.sleep(request.durationMs);
   } finally {
     interruption.dispose();
     // Off first, then drain: events written until the last probe went off are kept.
     if (switchedOn) {
-      switchedOff = await switchProbes({ pid, on: false, selection: request.selection, probeLists: request.probeLists });
+      switchedOff = await switcher.switch(false, request.selection);
     }
     windowMs = Date.now() - started;
     events = collector.stopTimed(segment.clock());
@@ -89,7 +88,7 @@ export async function traceProcess(request: TraceRequest): Promise<TraceResult> 
     timelines: buildTimelines(events),
     events: events.length,
     counters,
-    resolve: probeListResolver(probed),
+    resolve: probeListResolver(switcher.probed),
     switchedOn: switchedOn!,
     switchedOff: switchedOff!,
     durationMs: windowMs,
