@@ -30,6 +30,8 @@ export interface SwitchOutcome {
   objects: string[];
   runtime: 'loaded' | 'absent';
   patch?: PatchResult;
+  /** The sites this operation wrote (left out of --json). */
+  changedSites: readonly SelectedSite[];
 }
 
 export async function switchProbes(request: SwitchRequest): Promise<SwitchOutcome> {
@@ -65,16 +67,21 @@ export class ProbeSwitcher {
   }
 
   async switch(on: boolean, selection: SiteSelection): Promise<SwitchOutcome> {
-    const pid = this.pid;
     const sites = selectSites(this.probed, selection);
     if (sites.length === 0) {
       throw new UserError(
         selection.all
-          ? `no switchable probes in process ${pid}`
-          : `no probes match ${selection.functions.join(' ')} in process ${pid}`,
-        `list them with: iprobe hot ${pid} --list`,
+          ? `no switchable probes in process ${this.pid}`
+          : `no probes match ${selection.functions.join(' ')} in process ${this.pid}`,
+        `list them with: iprobe hot ${this.pid} --list`,
       );
     }
+    return this.switchSites(on, sites);
+  }
+
+  /** Switches exactly these sites (e.g. back off, the ones an earlier switch turned on). */
+  async switchSites(on: boolean, sites: readonly SelectedSite[]): Promise<SwitchOutcome> {
+    const pid = this.pid;
     const states = await readSiteStates(pid, sites);
     const foreign = sites.filter((_, i) => states[i] === 'foreign');
     if (foreign.length > 0) {
@@ -109,6 +116,7 @@ export class ProbeSwitcher {
       objects: [...new Set(sites.map((s) => s.object.object.path))],
       runtime: runtime ? 'loaded' : 'absent',
       patch,
+      changedSites: toChange,
     };
   }
 }

@@ -67,17 +67,18 @@ export async function traceProcess(request: TraceRequest): Promise<TraceResult> 
   try {
     // Events an earlier session left in the rings are not part of this trace.
     segment.drainRawEvents();
+    // Probes on first, then the recording starts: the window sees every
+    // selected function from its first event on.
+    switchedOn = await switcher.switch(true, request.selection);
     segment.setMode('trace');
     collector.start();
-    switchedOn = await switcher.switch(true, request.selection);
     request.onStarted?.(switchedOn);
     interrupted = await interruption.sleep(request.durationMs);
   } finally {
     interruption.dispose();
     // Off first, then drain: events written until the last probe went off are kept.
-    if (switchedOn) {
-      switchedOff = await switcher.switch(false, request.selection);
-    }
+    // Only what this session switched on goes off: probes that were on stay on.
+    if (switchedOn) switchedOff = await switcher.switchSites(false, switchedOn.changedSites);
     windowMs = Date.now() - started;
     events = collector.stopTimed(segment.clock());
     segment.setMode(restoredMode);

@@ -101,6 +101,8 @@ describe('workers fixture', () => {
   test('a trace of a running program nests per thread and names functions from the probe lists', async () => {
     const t = await startWorkers();
     await t.ask('spin', /^spinning$/);
+    // `step` is already on (an operator's earlier `iprobe hot`): the trace must leave it on.
+    await (await ProbeSwitcher.open(t.pid)).switch(true, only('step'));
     const result = await traceProcess({ pid: t.pid, selection: only('step', 'lib_mix'), durationMs: 200, maxEvents: 50_000 });
     expect(result.events).toBeGreaterThan(100);
     expect(result.timelines.length).toBeGreaterThanOrEqual(2);
@@ -119,8 +121,10 @@ describe('workers fixture', () => {
     expect(names).toContain('step');
     expect([...names].some((n) => n.endsWith('lib_mix'))).toBe(true);
     expect(names).not.toContain('?');
-    // Probes are off again, and the runtime is back in count mode.
-    expect((await listProbes(t.pid)).functions.every((f) => f.on === 0)).toBe(true);
+    // What the trace switched on is off again, what was on stays on, and the runtime is back in count mode.
+    const after = (await listProbes(t.pid)).functions;
+    expect(after.find((f) => f.name === 'step')!.on).toBe(2);
+    expect(after.filter((f) => f.name !== 'step').every((f) => f.on === 0)).toBe(true);
     const segment = RuntimeSegment.open(t.pid);
     expect(segment.mode()).toBe('count');
     segment.close();
