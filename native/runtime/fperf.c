@@ -57,6 +57,23 @@ static void IPROBE_NOINSTR destroy_set(struct iprobe_fperf_thread *ft) {
   __atomic_fetch_sub(&live_sets, 1, __ATOMIC_RELAXED);
 }
 
+#define BIAS_PAIRS 8
+
+static void IPROBE_NOINSTR measure_read_bias(struct iprobe_fperf_thread *ft) {
+  long long a[IPROBE_FPERF_MAX_EVENTS], b[IPROBE_FPERF_MAX_EVENTS];
+  for (uint32_t e = 0; e < IPROBE_FPERF_MAX_EVENTS; e++) ft->read_bias[e] = -1;
+  for (int pair = 0; pair < BIAS_PAIRS; pair++) {
+    if (iprobe_papi.read(ft->event_set, a) != PAPI_OK || iprobe_papi.read(ft->event_set, b) != PAPI_OK) break;
+    for (uint32_t e = 0; e < ft->events; e++) {
+      long long delta = b[e] - a[e];
+      if (ft->read_bias[e] < 0 || delta < ft->read_bias[e]) ft->read_bias[e] = delta;
+    }
+  }
+  for (uint32_t e = 0; e < IPROBE_FPERF_MAX_EVENTS; e++) {
+    if (ft->read_bias[e] < 0) ft->read_bias[e] = 0;
+  }
+}
+
 /* PAPI_create_eventset … PAPI_start: about 0.3 ms, once per sampling thread
  * (and again if the controller asks for other events). */
 static int IPROBE_NOINSTR build_set(struct iprobe_thread *t, struct iprobe_fperf_thread *ft, uint32_t generation) {
@@ -107,6 +124,7 @@ static int IPROBE_NOINSTR build_set(struct iprobe_thread *t, struct iprobe_fperf
   }
   ft->event_set = set;
   ft->events = (uint32_t)config->count;
+  measure_read_bias(ft);
   set_thread_state(t, ft, IPROBE_FPERF_THREAD_COUNTING, 0);
   IPROBE_ADD(&iprobe_rt.fperf->thread_sets, 1);
   IPROBE_ADD(&iprobe_rt.fperf->thread_set_ns, iprobe_monotonic_ns() - started);
@@ -185,6 +203,8 @@ void iprobe_fperf_sample_entry(struct iprobe_thread *t, uint32_t function, uint6
   f->address = address;
   f->sp = sp;
   f->function = function;
+  f->direct = 0;
+  f->nested = 0;
   memset(f->children, 0, sizeof f->children);
   ft->depth++;
   f->cost = iprobe_clock_now() - started;
@@ -200,11 +220,20 @@ static void IPROBE_NOINSTR close_frame(struct iprobe_thread *t, struct iprobe_fp
   }
   struct iprobe_fperf_row *row = &t->fperf_rows[f->function];
   struct iprobe_sample_frame *parent = ft->depth > 1 ? f - 1 : 0;
+  /* Each sample nested inside leaves one read pair's worth in this delta
+   * besides its own, and this sample's own reads leave one: see read_bias. */
   for (uint32_t e = 0; e < ft->events; e++) {
     long long delta = now[e] - f->entry[e];
-    IPROBE_BUMP(&row->inclusive[e], (uint64_t)delta);
-    IPROBE_BUMP(&row->exclusive[e], (int64_t)(delta - f->children[e]));
+    long long bias = ft->read_bias[e];
+    long long inclusive = delta - bias * (long long)(1 + 2 * f->nested);
+    long long exclusive = delta - f->children[e] - bias * (long long)(1 + f->direct);
+    IPROBE_BUMP(&row->inclusive[e], inclusive);
+    IPROBE_BUMP(&row->exclusive[e], exclusive);
     if (parent) parent->children[e] += delta;
+  }
+  if (parent) {
+    parent->direct++;
+    parent->nested += 1 + f->nested;
   }
   IPROBE_BUMP(&row->samples, 1);
   ft->depth--;

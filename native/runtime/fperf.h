@@ -17,9 +17,10 @@ struct iprobe_sample_frame {
   uint64_t sp; /* the hook's frame address, as in the shadow stack */
   uint64_t cost; /* clock ticks the entry half of the sample took */
   uint32_t function;
-  uint32_t reserved;
+  uint32_t direct; /* sampled activations closed directly inside this one */
+  uint64_t nested; /* sampled activations closed anywhere inside this one */
   long long entry[IPROBE_FPERF_MAX_EVENTS];
-  long long children[IPROBE_FPERF_MAX_EVENTS]; /* inclusive counts of nested sampled activations */
+  long long children[IPROBE_FPERF_MAX_EVENTS]; /* raw deltas of the direct sampled children */
 };
 
 /* Private to one thread; mapped on its first sample. */
@@ -30,6 +31,10 @@ struct iprobe_fperf_thread {
   uint32_t session;    /* control.fperf_session its open frames belong to */
   uint32_t events;
   uint32_t depth;
+  /* What one read pair adds to the counts by itself (the least of a few
+   * back-to-back pairs): a sample's reads land partly inside its own delta
+   * and partly in its sampled callers', and are taken out of both. */
+  long long read_bias[IPROBE_FPERF_MAX_EVENTS];
   struct iprobe_sample_frame frames[IPROBE_FPERF_DEPTH];
 };
 

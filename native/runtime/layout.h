@@ -243,11 +243,13 @@ struct iprobe_fperf_block {
 /* One function's samples on one thread. Inclusive: everything between the
  * entry and exit reads. Exclusive: inclusive minus the inclusive counts of
  * the sampled activations nested directly inside it (unsampled callees stay
- * in their caller's exclusive counts). */
+ * in their caller's exclusive counts). Both less the counts the sampling's
+ * own reads add (estimated per thread), so either can dip below zero for a
+ * function that does next to nothing. */
 struct iprobe_fperf_row {
   uint64_t samples;
   uint64_t sample_ticks; /* clock ticks the sampling itself took in the hooks (reads and bookkeeping) */
-  uint64_t inclusive[IPROBE_FPERF_MAX_EVENTS];
+  int64_t inclusive[IPROBE_FPERF_MAX_EVENTS];
   int64_t exclusive[IPROBE_FPERF_MAX_EVENTS];
 };
 

@@ -19,7 +19,7 @@ export interface FunctionSamples extends FunctionEntry {
   samples: number;
   /** Clock ticks the hooks spent taking this function's samples (reads and bookkeeping). */
   sampleTicks: number;
-  /** Sums over the samples, one per configured event (FPERF_MAX_EVENTS long; the caller knows how many are used). */
+  /** Sums over the samples, one per configured event (FPERF_MAX_EVENTS long; the caller knows how many are used), less the reads' own counts. */
   inclusive: number[];
   /** Inclusive minus the nested sampled activations' inclusive counts; may be slightly negative for noisy events. */
   exclusive: number[];
@@ -88,7 +88,7 @@ export function readFunctionSamples(mapping: ShmMapping, header: SegmentHeader):
       out.samples += Number(row.readBigUInt64LE(at + FPERF_ROW.samples));
       out.sampleTicks += Number(row.readBigUInt64LE(at + FPERF_ROW.sampleTicks));
       for (let e = 0; e < FPERF_MAX_EVENTS; e++) {
-        out.inclusive[e]! += Number(row.readBigUInt64LE(at + FPERF_ROW.inclusive + 8 * e));
+        out.inclusive[e]! += Number(row.readBigInt64LE(at + FPERF_ROW.inclusive + 8 * e));
         out.exclusive[e]! += Number(row.readBigInt64LE(at + FPERF_ROW.exclusive + 8 * e));
       }
     });

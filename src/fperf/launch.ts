@@ -1,0 +1,57 @@
+/**
+ * Starting a program for `iprobe fperf -- prog`: through `iprobe run`, so
+ * that the program is not a child of this process (the ptrace engine
+ * refuses to patch its own children: their wait statuses would race with
+ * Node's). The program's stdin and stdout are this process's; its stderr
+ * passes through here, once the launcher's pid line has been read.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Mode } from '../runtime/layout.js';
+import { UserError } from '../util/user-error.js';
+
+const IPROBE_CLI = fileURLToPath(new URL('../cli/iprobe.js', import.meta.url));
+
+export interface LaunchedProgram {
+  pid: number;
+  /** Settles when the program has exited (with the launcher's exit code: the program's). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; wallMs: number }>;
+}
+
+export interface LaunchOptions {
+  mode: Exclude<Mode, 'fperf'>;
+  /** Discard the program's output (a baseline run), and give it no stdin. */
+  quiet?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function launchWithRuntime(command: readonly string[], options: LaunchOptions): Promise<LaunchedProgram> {
+  const started = performance.now();
+  const launcher = spawn(process.execPath, [IPROBE_CLI, 'run', '--mode', options.mode, '--', ...command], {
+    stdio: [options.quiet ? 'ignore' : 'inherit', options.quiet ? 'ignore' : 'inherit', 'pipe'],
+    env: options.env ?? process.env,
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; wallMs: number }>((resolve) =>
+    launcher.once('exit', (code, signal) => resolve({ code, signal, wallMs: performance.now() - started })),
+  );
+  let head = '';
+  const pid = await new Promise<number>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      head += chunk.toString();
+      const m = /^iprobe: pid (\d+), runtime segment .*\n/m.exec(head);
+      if (!m) return;
+      launcher.stderr.off('data', onData);
+      const rest = head.slice(0, m.index) + head.slice(m.index + m[0].length);
+      if (rest && !options.quiet) process.stderr.write(rest);
+      launcher.stderr.on('data', (more: Buffer) => {
+        if (!options.quiet) process.stderr.write(more);
+      });
+      resolve(Number(m[1]));
+    };
+    launcher.stderr.on('data', onData);
+    launcher.once('exit', (code) =>
+      reject(new UserError(`cannot start ${command[0]}: ${head.trim().replace(/^iprobe: /, '') || `iprobe run exited with ${code}`}`)),
+    );
+  });
+  return { pid, exited };
+}
