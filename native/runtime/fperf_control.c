@@ -50,7 +50,8 @@ static int IPROBE_NOINSTR warm_up(const struct iprobe_fperf_config *config, char
   }
   iprobe_papi.cleanup_eventset(set);
   iprobe_papi.destroy_eventset(&set);
-  iprobe_papi.unregister_thread();
+  /* no PAPI_unregister_thread: this thread lives as long as the process, and
+   * PAPI crashes on the next request if it was unregistered (measured) */
   return result;
 }
 

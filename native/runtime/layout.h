@@ -63,7 +63,10 @@ struct iprobe_control {
    * frames an earlier session left open instead of closing them with its counts */
   uint32_t fperf_session;
   uint32_t reserved;
-  uint64_t fperf_reserved[5];
+  /* the quota a function gets when it enters the table (the controller's
+   * "no budget": functions first called during a window are sampled too) */
+  int64_t fperf_initial_quota;
+  uint64_t fperf_reserved[4];
 };
 
 struct iprobe_header {

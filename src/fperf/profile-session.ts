@@ -143,7 +143,10 @@ async function profileWindow(w: Window): Promise<ProfileResult> {
   const cpu = new CpuClock(request.pid);
   segment.setMode('fperf');
   const unlimited = request.budget.kind === 'none';
-  if (unlimited) control.setQuotas(new Map(control.functions().map((f) => [f.index, UNLIMITED])));
+  if (unlimited) {
+    control.setInitialQuota(UNLIMITED);
+    control.setQuotas(new Map(control.functions().map((f) => [f.index, UNLIMITED])));
+  }
   let switchedOn = false;
   const intervals: IntervalRecord[] = [];
   let cpuTotal = 0;
@@ -190,6 +193,7 @@ async function profileWindow(w: Window): Promise<ProfileResult> {
       previous = new Map(counts.map((f) => [f.index, f]));
     }
   } finally {
+    control.setInitialQuota(0);
     control.setQuotas(new Map(control.functions().map((f) => [f.index, 0])));
     if (switchedOn && !targetExited) await switchOrGone(probes, false, request.functions, request.pid);
     if (w.previousMode !== 'fperf' && !w.previousMode.startsWith('unknown')) segment.setMode(w.previousMode as Mode);

@@ -153,6 +153,11 @@ export class FperfControl {
     return readFunctionTable(this.segment.mapping, this.segment.header());
   }
 
+  /** The quota of functions that enter the table from now on (their first call). */
+  setInitialQuota(quota: number): void {
+    this.segment.mapping.store64(CONTROL.fperfInitialQuota, BigInt(Math.max(0, Math.floor(quota))));
+  }
+
   /** Stores each function's quota (samples it may take until the next refill). */
   setQuotas(quotas: ReadonlyMap<number, number>): void {
     const m = this.segment.mapping;

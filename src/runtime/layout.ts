@@ -60,6 +60,7 @@ export const CONTROL = {
   fperfRefillGeneration: 328,
   fperfRequest: 332,
   fperfSession: 336,
+  fperfInitialQuota: 344,
 } as const;
 
 export const SLOT = {
