@@ -65,7 +65,11 @@ export function formatProfileReport(r: FperfReport, limit: number): string {
   if (r.interrupted) out.push('  interrupted: the report covers the time until then');
   out.push('');
   if (r.rows.length === 0) {
-    out.push('no instrumented function was called during the window');
+    out.push(
+      r.command && r.windowMs < 50
+        ? 'the program ended before its probes were on: give it more work, or start it with iprobe run and profile its pid'
+        : 'no instrumented function was called during the window',
+    );
     return `${out.join('\n')}\n`;
   }
   out.push(`per sampled call (incl: with callees; self: without the sampled callees), by ${short(r.events[0]!)} self × calls:`);

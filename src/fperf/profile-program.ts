@@ -9,7 +9,8 @@ import { FperfControl } from '../runtime/fperf-control.js';
 import { RuntimeSegment } from '../runtime/segment.js';
 import { UserError } from '../util/user-error.js';
 import { launchWithRuntime, type LaunchedProgram } from './launch.js';
-import { profileProcess, type ProfileRequest, type ProfileResult } from './profile-session.js';
+import { calibrateReadCost } from '../native/papi.js';
+import { profileEvents, profileProcess, type ProfileRequest, type ProfileResult } from './profile-session.js';
 import type { MeasuredRun } from './profile-report.js';
 
 export interface ProgramRuns {
@@ -23,16 +24,18 @@ export interface ProgramRuns {
 export async function profileProgram(
   command: readonly string[],
   request: Omit<ProfileRequest, 'pid' | 'targetExit'>,
-  options: { baseline: boolean },
+  options: { baseline: boolean; stdoutToStderr?: boolean },
 ): Promise<ProgramRuns> {
-  const program = await launchWithRuntime(command, { mode: 'off' });
+  // measured before the start: the program runs unprofiled until its probes are on
+  const readCostNs = request.readCostNs ?? calibrateReadCost(profileEvents(request.events), 501).medianNs;
+  const program = await launchWithRuntime(command, { mode: 'off', stdoutToStderr: options.stdoutToStderr });
   const segment = await openWhenReady(program);
   if (!segment) throw new UserError(`${command[0]} exited before FPerf could attach to it`);
   let result: ProfileResult;
   let exit;
   let profiled: MeasuredRun | undefined;
   try {
-    result = await profileProcess({ ...request, pid: program.pid, targetExit: program.exited });
+    result = await profileProcess({ ...request, readCostNs, pid: program.pid, targetExit: program.exited });
     exit = await program.exited;
     result.targetExited = true;
     profiled = measured(segment, exit.wallMs);

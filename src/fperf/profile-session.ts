@@ -38,6 +38,8 @@ export interface ProfileRequest {
   targetExit?: Promise<unknown>;
   /** Ends the window (or the watch) early, as Ctrl-C does. */
   stop?: AbortSignal;
+  /** One PAPI_read of the events here, if already measured (iprobe fperf -- prog does it before starting the program). */
+  readCostNs?: number;
   /** Progress lines for the operator. */
   log?: (line: string) => void;
 }
@@ -86,6 +88,10 @@ export interface ProfileResult {
   clock: TickClock;
 }
 
+export function profileEvents(events: readonly string[]): string[] {
+  return events.map(profileEventName);
+}
+
 /** Far more than any interval can use; quotas are int64 in the table. */
 const UNLIMITED = 1e15;
 /** Hook bookkeeping around the two reads (quota, frames, rows), measured at 0.05–0.2 µs here. */
@@ -101,9 +107,9 @@ export async function profileProcess(request: ProfileRequest): Promise<ProfileRe
   try {
     const control = new FperfControl(segment);
     const probes = await probeControl(pid, request.probeLists, Number(segment.header().exeLoadBias));
-    const events = request.events.map(profileEventName);
+    const events = profileEvents(request.events);
     await control.configure(events);
-    const readNs = calibrateReadCost(events, 501).medianNs;
+    const readNs = request.readCostNs ?? calibrateReadCost(events, 501).medianNs;
     const sampleCost: SampleCost = { readNs, chargedNs: 2 * readNs + BOOKKEEPING_NS };
     const previousMode = segment.mode();
 

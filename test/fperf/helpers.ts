@@ -44,6 +44,7 @@ export async function openWindow(pid: number, request: Partial<Omit<ProfileReque
     budget: parseBudget(request.budget ?? 'none'),
     stop: stop.signal,
     log: (line) => {
+      request.log?.(line);
       if (line.startsWith('profiling')) started();
     },
   });

@@ -158,7 +158,7 @@ async function profile(target: string[], flags: FperfFlags): Promise<void> {
   if (isPid) {
     report = buildReport(await profileProcess({ ...request, pid: parsePid(target[0]!) }));
   } else {
-    const runs = await profileProgram(target, request, { baseline: flags.baseline });
+    const runs = await profileProgram(target, request, { baseline: flags.baseline, stdoutToStderr: flags.json });
     report = buildReport(runs.result, runs);
     process.exitCode = runs.exitCode;
   }
