@@ -185,9 +185,11 @@ void iprobe_fperf_sample_entry(struct iprobe_thread *t, uint32_t function, uint6
   struct iprobe_fperf_thread *ft = sampling_thread(t);
   if (!ft) return;
   uint64_t started = iprobe_clock_now(); /* a new event set's cost is thread_set_ns, not the sample's */
-  /* a frame at or below this entry's stack level cannot be its caller: longjmp skipped its exit */
+  /* A frame below this entry's stack level cannot be its caller: longjmp
+   * skipped its exit. One at the same level may be: a function inlined into
+   * another calls the hooks with the enclosing function's stack pointer. */
   uint32_t live = ft->depth;
-  while (live && ft->frames[live - 1].sp <= sp) live--;
+  while (live && ft->frames[live - 1].sp < sp) live--;
   drop_frames(ft, live);
   if (ft->depth == IPROBE_FPERF_DEPTH) {
     IPROBE_ADD(&iprobe_rt.fperf->depth_drops, 1);
@@ -241,8 +243,10 @@ static void IPROBE_NOINSTR close_frame(struct iprobe_thread *t, struct iprobe_fp
 }
 
 /* Which open sampled frame, if any, this exit closes; the stack-level rules
- * are the shadow stack's (shadow_stack.h), applied to sampled frames only:
- * an exit with no sampled frame at its level is an unsampled activation's. */
+ * are the shadow stack's (shadow_stack.h), applied to sampled frames only
+ * (an exit with no sampled frame at its level is an unsampled activation's),
+ * except that frames at the same level are not taken for dead: inlined
+ * instrumented functions share their enclosing function's level. */
 void iprobe_fperf_sample_exit(struct iprobe_thread *t, uint64_t address, uint64_t sp, int tail) {
   uint64_t started = iprobe_clock_now();
   struct iprobe_fperf_thread *ft = t->fperf;
@@ -254,13 +258,16 @@ void iprobe_fperf_sample_exit(struct iprobe_thread *t, uint64_t address, uint64_
     struct iprobe_sample_frame *f = &ft->frames[ft->depth - 1];
     if (f->sp > sp) return; /* a live caller: this exit is of an unsampled activation */
     if (f->sp == sp) {
-      if (tail) return; /* the frame at a tail exit's level is the caller's */
-      if (f->address == address) {
-        close_frame(t, ft, started);
-        return;
-      }
-    } else if (tail && f->address == address && (ft->depth == 1 || f[-1].sp >= sp)) {
-      close_frame(t, ft, started); /* its frame is already gone: the outermost one below the hook */
+      /* at a tail exit's level: the caller's; else this activation's, or
+       * an enclosing one's when an unsampled inlined function exits */
+      if (!tail && f->address == address) close_frame(t, ft, started);
+      return;
+    } else if (tail && f->address == address) {
+      /* Its frame is already gone, so it lies below the hook. Its caller's
+       * sampled frame need not lie at or above the hook: gcc may call the
+       * entry hook with 8 bytes of alignment pushed that the caller pops
+       * before its calls (seen in bzip2), so it is matched by address. */
+      close_frame(t, ft, started);
       return;
     }
     drop_frames(ft, ft->depth - 1); /* below this exit's level: skipped by longjmp */
