@@ -6,11 +6,13 @@
  * passes through here, once the launcher's pid line has been read.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { projectRoot } from '../native/load-addon.js';
 import type { Mode } from '../runtime/layout.js';
 import { UserError } from '../util/user-error.js';
 
-const IPROBE_CLI = fileURLToPath(new URL('../cli/iprobe.js', import.meta.url));
+/** The built CLI, also when this module runs from src/ under tsx (benchmarks, tests). */
+const IPROBE_CLI = path.join(projectRoot, 'dist', 'cli', 'iprobe.js');
 
 export interface LaunchedProgram {
   pid: number;

@@ -24,11 +24,11 @@ export interface ProgramRuns {
 export async function profileProgram(
   command: readonly string[],
   request: Omit<ProfileRequest, 'pid' | 'targetExit'>,
-  options: { baseline: boolean; stdoutToStderr?: boolean },
+  options: { baseline: boolean; stdoutToStderr?: boolean; quiet?: boolean },
 ): Promise<ProgramRuns> {
   // measured before the start: the program runs unprofiled until its probes are on
   const readCostNs = request.readCostNs ?? calibrateReadCost(profileEvents(request.events), 501).medianNs;
-  const program = await launchWithRuntime(command, { mode: 'off', stdoutToStderr: options.stdoutToStderr });
+  const program = await launchWithRuntime(command, { mode: 'off', stdoutToStderr: options.stdoutToStderr, quiet: options.quiet });
   const segment = await openWhenReady(program);
   if (!segment) throw new UserError(`${command[0]} exited before FPerf could attach to it`);
   let result: ProfileResult;
@@ -45,11 +45,7 @@ export async function profileProgram(
   let baseline: MeasuredRun | undefined;
   if (options.baseline) {
     request.log?.(`running ${command[0]} again without FPerf, output discarded, to measure the overhead (--no-baseline skips this)`);
-    const plain = await launchWithRuntime(command, { mode: 'off', quiet: true });
-    const plainSegment = await openWhenReady(plain);
-    const plainExit = await plain.exited;
-    baseline = measured(plainSegment, plainExit.wallMs);
-    plainSegment?.close();
+    baseline = await runWithoutFperf(command);
   }
   return {
     result,
@@ -58,6 +54,16 @@ export async function profileProgram(
     ...(baseline ? { baseline } : {}),
     exitCode: exit.code ?? 128 + (exit.signal ? 1 : 0),
   };
+}
+
+/** One run with the runtime preloaded in mode off and the probes off (native speed for a coldpatched binary), output discarded. */
+export async function runWithoutFperf(command: readonly string[]): Promise<MeasuredRun | undefined> {
+  const plain = await launchWithRuntime(command, { mode: 'off', quiet: true });
+  const segment = await openWhenReady(plain);
+  const exit = await plain.exited;
+  const run = measured(segment, exit.wallMs);
+  segment?.close();
+  return run;
 }
 
 /** The program's CPU time as its runtime recorded it at exit; undefined if it never got there (killed, _exit). */

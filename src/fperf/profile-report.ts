@@ -95,7 +95,8 @@ export function estimateOverhead(result: Pick<ProfileResult, 'samplingNs' | 'cpu
 export function buildReport(result: ProfileResult, run?: { command: string[]; baseline?: MeasuredRun; profiled?: MeasuredRun }): FperfReport {
   const events = result.events.map(shownEventName);
   const rows = sortProfile(result.functions.map((f) => profileRow(f, events, nameOf(result.resolve, f.address))));
-  const estimate = estimateOverhead(result);
+  // a program's own CPU time at exit also covers the last interval, which the daemon's clock misses
+  const estimate = estimateOverhead(run?.profiled ? { ...result, cpuNs: Math.max(result.cpuNs, run.profiled.cpuNs) } : result);
   const measured = run?.baseline && run.profiled;
   const overhead: OverheadReport = measured
     ? {
