@@ -54,6 +54,8 @@ export interface FperfThread {
 }
 
 /** Longest wait for the control thread: dlopen and PAPI's first set-up take tens of milliseconds. */
+/** How long a control thread may take to start before iprobe says there is none. */
+const CONTROL_THREAD_START_MS = 3000;
 const ANSWER_TIMEOUT_MS = 10_000;
 
 export class FperfControl {
@@ -102,6 +104,12 @@ export class FperfControl {
       throw new UserError(`${events.length} events asked for; FPerf counts 1 to ${FPERF_MAX_EVENTS} at a time`);
     }
     const pid = this.segment.pid;
+    // A process that has just started (or just loaded the runtime) may not
+    // have scheduled its control thread yet, above all on a busy machine.
+    const startDeadline = Date.now() + CONTROL_THREAD_START_MS;
+    while (this.segment.mapping.load32(this.block + FPERF_BLOCK.controlTid) === 0 && Date.now() < startDeadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     if (this.segment.mapping.load32(this.block + FPERF_BLOCK.controlTid) === 0) {
       throw new UserError(
         `the iprobe runtime in process ${pid} has no control thread, so it cannot load PAPI`,

@@ -59,7 +59,7 @@ describe('workers fixture', () => {
     const switcher = await ProbeSwitcher.open(t.pid);
     const on = await switcher.switch(true, only('counted'));
     expect(on.changed).toBe(3); // entry, exit and the IPROBE_POINT, nothing else
-    expect(on.patch!.threads).toBe(9);
+    expect(on.patch!.threads).toBe(10); // main, 8 workers, the runtime's control thread
     const [, total] = await t.ask('burst 5000', /^burst (\d+)$/);
     expect(Number(total)).toBe(40_000);
     expect((await runtimeCalls(t.pid)).get('counted')).toBe(40_000);
