@@ -50,9 +50,14 @@ export class MirrorHub {
     };
   }
 
-  /** A replica link for a new production connection; it unregisters itself when finished. */
-  createLink(): ReplicaLink {
+  /**
+   * A replica link for a new production connection; it unregisters itself when
+   * finished. With `afterOlder`, its replica side starts only once the older
+   * connections' have caught up with production (see ReplicaLink.startAfter).
+   */
+  createLink({ afterOlder = false } = {}): ReplicaLink {
     const link = new ReplicaLink(this.nextConnectionId++, this.ctx);
+    if (afterOlder) link.startAfter(this.links);
     this.links.add(link);
     link.onFinished(() => this.links.delete(link));
     return link;

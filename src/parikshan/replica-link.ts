@@ -42,9 +42,22 @@ interface CompareItem {
   cost: number;
 }
 
+/**
+ * Where newer connections wait for this one: once the replica has been given
+ * everything queued before this point and has answered as many bytes as
+ * production had answered by then, the waiters may feed their replica sides.
+ */
+interface CatchUpItem {
+  kind: 'catch-up';
+  /** Production's bytes in the current exchange when the newest waiter opened. */
+  answeredBytes: number;
+  waiters: (() => void)[];
+}
+
 type QueueItem =
   | { kind: 'data'; chunk: Buffer }
   | CompareItem
+  | CatchUpItem
   /** The fed stream ended (FIN): half-close the replica's connection. */
   | { kind: 'end' }
   /** Production's connection was reset: reset the replica's. */
@@ -106,6 +119,8 @@ export class ReplicaLink {
   private replicaExchange: ExchangeRecorder;
 
   private leaderOpen = true;
+  /** Older connections whose replica sides must catch up before this one's may start. */
+  private olderBehind = 0;
   private waitTimer: NodeJS.Timeout | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
   private finishedListeners: (() => void)[] = [];
@@ -129,6 +144,46 @@ export class ReplicaLink {
   /** Called once when production's connection has closed and the replica side is finished. */
   onFinished(listener: () => void): void {
     this.finishedListeners.push(listener);
+  }
+
+  /**
+   * Whether the replica has yet to get, or to answer, bytes production has
+   * already got or answered on this connection.
+   */
+  get isBehind(): boolean {
+    if (this.state !== 'active') return false;
+    if (this.queue.length > 0) return true;
+    return !this.productionOutputEnded && !this.replicaHasAnswered(this.productionExchange.length);
+  }
+
+  /**
+   * Holds this link's replica side until each older link that is behind has
+   * caught up with production as it is now. A client that opens a connection
+   * after reading another's answers may depend on what that one did (a list
+   * pushed, a key set); production applied it first, so must the replica,
+   * however far it lags. Connections open at the same time stay concurrent.
+   */
+  startAfter(older: Iterable<ReplicaLink>): void {
+    for (const link of older) {
+      if (!link.isBehind) continue;
+      this.olderBehind++;
+      link.whenCaughtUp(() => {
+        if (--this.olderBehind === 0) this.pump();
+      });
+    }
+  }
+
+  /** Calls `caughtUp` once the replica has got and answered what production has now, or this side is over. */
+  private whenCaughtUp(caughtUp: () => void): void {
+    const answeredBytes = this.productionOutputEnded ? 0 : this.productionExchange.length;
+    const last = this.queue.peekLast();
+    if (last?.kind === 'catch-up') {
+      last.answeredBytes = answeredBytes;
+      last.waiters.push(caughtUp);
+    } else {
+      this.queue.push({ kind: 'catch-up', answeredBytes, waiters: [caughtUp] });
+    }
+    this.pump();
   }
 
   // ---- production's side -------------------------------------------------
@@ -306,10 +361,13 @@ export class ReplicaLink {
     this.ctx.budget.release(bytes);
   }
 
+  /** Empties the queue; newer connections waiting on this one go ahead, since it will not catch up. */
   private dropQueue(): void {
     this.ctx.budget.release(this.queued);
     this.queued = 0;
+    const items = [...this.queue];
     this.queue.clear();
+    for (const item of items) if (item.kind === 'catch-up') for (const waiter of item.waiters) waiter();
   }
 
   /** Production received `bytes` that the replica will never get: the replica is out of sync. */
@@ -334,12 +392,12 @@ export class ReplicaLink {
     if (this.state !== 'active') return;
     this.replicaExchange.push(chunk);
     const next = this.queue.peek();
-    if (next?.kind === 'compare') this.pump();
+    if (next?.kind === 'compare' || next?.kind === 'catch-up') this.pump();
   }
 
   /** Writes queued bytes to the replica until its socket is full or a comparison must wait for its answer. */
   private pump(): void {
-    if (this.state !== 'active' || !this.replica || !this.replicaWritable) return;
+    if (this.state !== 'active' || !this.replica || !this.replicaWritable || this.olderBehind > 0) return;
     const replica = this.replica;
     for (let item = this.queue.peek(); item; item = this.queue.peek()) {
       if (item.kind === 'data') {
@@ -352,16 +410,21 @@ export class ReplicaLink {
         this.lastReplicaProgress = Date.now();
         replica.write(item.chunk);
       } else if (item.kind === 'compare') {
-        if (!this.replicaAnswered(item)) return this.waitForReplica();
+        if (!this.replicaHasAnswered(item.production.length)) return this.waitForReplica();
         this.queue.shift();
         this.release(item.cost);
         this.compare(item, false);
+      } else if (item.kind === 'catch-up') {
+        if (!this.replicaHasAnswered(item.answeredBytes)) return this.waitForReplica();
+        this.queue.shift();
+        for (const waiter of item.waiters) waiter();
       } else if (item.kind === 'end') {
         this.queue.shift();
         replica.end();
       } else {
         this.queue.shift();
         this.state = 'done';
+        this.dropQueue();
         replica.resetAndDestroy();
         this.clearTimers();
         return this.finishIfDone();
@@ -374,8 +437,9 @@ export class ReplicaLink {
     return this.queue.length === 0 && (this.productionOutputEnded || !this.leaderOpen);
   }
 
-  private replicaAnswered(item: CompareItem): boolean {
-    return this.replicaExchange.length >= item.production.length || this.replicaOutputEnded || this.replicaClosed;
+  /** Whether the replica has sent `bytes` in its current exchange, or will send nothing more. */
+  private replicaHasAnswered(bytes: number): boolean {
+    return this.replicaExchange.length >= bytes || this.replicaOutputEnded || this.replicaClosed;
   }
 
   private compare(item: CompareItem, timedOut: boolean): void {
@@ -396,11 +460,15 @@ export class ReplicaLink {
     this.waitTimer = setTimeout(() => {
       this.waitTimer = undefined;
       const item = this.queue.peek();
-      if (this.state !== 'active' || item?.kind !== 'compare') return;
+      if (this.state !== 'active' || (item?.kind !== 'compare' && item?.kind !== 'catch-up')) return;
       if (Date.now() - this.lastReplicaProgress < this.ctx.settings.exchangeTimeoutMs) return this.waitForReplica();
       this.queue.shift();
-      this.release(item.cost);
-      this.compare(item, true);
+      if (item.kind === 'compare') {
+        this.release(item.cost);
+        this.compare(item, true);
+      } else {
+        for (const waiter of item.waiters) waiter();
+      }
       this.pump();
     }, delay);
   }
