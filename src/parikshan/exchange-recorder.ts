@@ -1,5 +1,5 @@
-import { createHash, type Hash } from 'node:crypto';
 import type { NoiseFilter } from './noise-filter.js';
+import { StreamHash } from './stream-hash.js';
 
 /**
  * How many leading bytes of each exchange are kept to show where two
@@ -21,6 +21,7 @@ export interface ExchangeSummary {
   length: number;
   /** Bytes left after removing --ignore ranges; these are what is hashed. */
   comparedLength: number;
+  /** StreamHash of the compared bytes. */
   digest: string;
   /** First EXCHANGE_HEAD_BYTES of the compared (masked) bytes. */
   head: Buffer;
@@ -28,23 +29,31 @@ export interface ExchangeSummary {
   outputOffset: number;
 }
 
-const EMPTY_DIGEST = createHash('md5').digest('hex');
-
-/** Accumulates one side's output for one exchange: a streaming hash plus the head. */
+/**
+ * Accumulates one side's output for one exchange: a streaming hash plus the
+ * head. One recorder serves a side's exchanges one after the other, so
+ * recording allocates only the heads that are kept. With `retainHeads` false,
+ * the recorder reuses one head buffer: a summary's head is then valid only
+ * until the next byte is pushed (enough for a comparison made at once).
+ */
 export class ExchangeRecorder {
-  private hash: Hash | undefined;
-  private headParts: Buffer[] = [];
+  private readonly hash = new StreamHash();
+  private head: Buffer | undefined;
   private headBytes = 0;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private rawLength = 0;
-  private comparedBytes = 0;
 
   constructor(
-    readonly index: number,
-    readonly outputOffset: number,
+    private exchangeIndex: number,
+    private outputOffset: number,
     private readonly filter: NoiseFilter | undefined,
+    private readonly retainHeads = true,
   ) {}
+
+  get index(): number {
+    return this.exchangeIndex;
+  }
 
   get length(): number {
     return this.rawLength;
@@ -61,16 +70,24 @@ export class ExchangeRecorder {
     if (this.pendingBytes >= MASK_WINDOW_BYTES) this.flushPending();
   }
 
-  finish(): ExchangeSummary {
+  /** Ends the exchange and returns its summary; the recorder then records the next one, from `nextOutputOffset` in the side's output. */
+  finish(nextOutputOffset: number): ExchangeSummary {
     this.flushPending();
-    return {
-      index: this.index,
+    const summary: ExchangeSummary = {
+      index: this.exchangeIndex,
       length: this.rawLength,
-      comparedLength: this.comparedBytes,
-      digest: this.hash ? this.hash.digest('hex') : EMPTY_DIGEST,
-      head: this.headParts.length === 1 ? this.headParts[0]! : Buffer.concat(this.headParts),
+      comparedLength: this.hash.length,
+      digest: this.hash.digest(),
+      head: this.head ? this.head.subarray(0, this.headBytes) : EMPTY_HEAD,
       outputOffset: this.outputOffset,
     };
+    this.exchangeIndex++;
+    this.outputOffset = nextOutputOffset;
+    this.hash.reset();
+    if (this.retainHeads) this.head = undefined;
+    this.headBytes = 0;
+    this.rawLength = 0;
+    return summary;
   }
 
   private flushPending(): void {
@@ -83,16 +100,26 @@ export class ExchangeRecorder {
 
   private absorb(bytes: Buffer): void {
     if (bytes.length === 0) return;
-    (this.hash ??= createHash('md5')).update(bytes);
-    this.comparedBytes += bytes.length;
+    this.hash.update(bytes);
     if (this.headBytes < EXCHANGE_HEAD_BYTES) {
-      // Copy: the chunk's memory belongs to a socket read and may be large.
-      const part = Buffer.from(bytes.subarray(0, EXCHANGE_HEAD_BYTES - this.headBytes));
-      this.headParts.push(part);
-      this.headBytes += part.length;
+      // Copied: the chunk's memory belongs to a socket read and may be large.
+      const take = Math.min(bytes.length, EXCHANGE_HEAD_BYTES - this.headBytes);
+      if (!this.head) {
+        // Most answers come in one read: size a kept head to it, with room for a second read.
+        const size = this.retainHeads ? Math.min(EXCHANGE_HEAD_BYTES, take * 2) : EXCHANGE_HEAD_BYTES;
+        this.head = Buffer.allocUnsafe(size);
+      } else if (this.head.length < this.headBytes + take) {
+        const grown = Buffer.allocUnsafe(Math.min(EXCHANGE_HEAD_BYTES, 2 * (this.headBytes + take)));
+        this.head.copy(grown, 0, 0, this.headBytes);
+        this.head = grown;
+      }
+      bytes.copy(this.head, this.headBytes, 0, take);
+      this.headBytes += take;
     }
   }
 }
+
+const EMPTY_HEAD = Buffer.alloc(0);
 
 /** Exchanges match when their compared bytes hash alike. */
 export function exchangesMatch(production: ExchangeSummary, replica: ExchangeSummary): boolean {

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { BufferBudget } from './buffer-budget.js';
+import { ByteQueue } from './byte-queue.js';
 import type { DivergenceLog } from './divergence-log.js';
 import { ExchangeRecorder, exchangesMatch, type ExchangeSummary } from './exchange-recorder.js';
 import { Fifo } from './fifo.js';
@@ -54,8 +55,14 @@ interface CatchUpItem {
   waiters: (() => void)[];
 }
 
+/** The next `length` bytes of the link's byte queue are to be written to the replica. */
+interface DataItem {
+  kind: 'data';
+  length: number;
+}
+
 type QueueItem =
-  | { kind: 'data'; chunk: Buffer }
+  | DataItem
   | CompareItem
   | CatchUpItem
   /** The fed stream ended (FIN): half-close the replica's connection. */
@@ -92,6 +99,8 @@ export interface LinkSnapshot {
  */
 export class ReplicaLink {
   private readonly queue = new Fifo<QueueItem>();
+  /** The bytes of the queue's data items, in order. */
+  private readonly queuedData = new ByteQueue();
   private queued = 0;
   private state: LinkState = 'active';
   private cutReason: CutReason | undefined;
@@ -130,7 +139,8 @@ export class ReplicaLink {
     private readonly ctx: MirrorContext,
   ) {
     this.productionExchange = new ExchangeRecorder(0, 0, ctx.settings.filter);
-    this.replicaExchange = new ExchangeRecorder(0, 0, ctx.settings.filter);
+    // The replica's summaries are compared as soon as they are made, never queued.
+    this.replicaExchange = new ExchangeRecorder(0, 0, ctx.settings.filter, false);
   }
 
   get isActive(): boolean {
@@ -198,10 +208,11 @@ export class ReplicaLink {
     if (this.productionAnsweredSinceTurn && !this.productionOutputEnded) {
       if (!this.closeProductionExchange()) return this.lose(chunk.length);
       this.turnRequestOffset = this.fedOffset - chunk.length;
+      this.pump(); // a replica that has answered the last turn may take this one at once
     }
     if (!this.admit(chunk.length)) return this.lose(chunk.length);
-    this.queue.push({ kind: 'data', chunk });
-    this.pump();
+    if (this.queue.length === 0 && this.replicaTakesBytesNow()) return this.deliver(chunk);
+    this.enqueue(chunk);
   }
 
   /** Bytes production sent back, to be compared with the replica's. */
@@ -285,8 +296,7 @@ export class ReplicaLink {
     this.state = 'cut';
     this.cutReason = reason;
     this.ctx.stats.countCut(reason);
-    let undelivered = 0;
-    for (const item of this.queue) if (item.kind === 'data') undelivered += item.chunk.length;
+    const undelivered = this.queuedData.length;
     this.dropQueue();
     this.clearTimers();
     if (undelivered > 0) this.lose(undelivered);
@@ -317,8 +327,7 @@ export class ReplicaLink {
 
   /** Ends production's current exchange and queues its comparison; false if that overflowed. */
   private closeProductionExchange(): boolean {
-    const production = this.productionExchange.finish();
-    this.productionExchange = new ExchangeRecorder(production.index + 1, this.productionOutput, this.ctx.settings.filter);
+    const production = this.productionExchange.finish(this.productionOutput);
     this.productionAnsweredSinceTurn = false;
     const cost = production.length > 0 ? EXCHANGE_RECORD_BYTES + production.head.length : 0;
     if (!this.admit(cost)) return false;
@@ -367,6 +376,7 @@ export class ReplicaLink {
     this.queued = 0;
     const items = [...this.queue];
     this.queue.clear();
+    this.queuedData.clear();
     for (const item of items) if (item.kind === 'catch-up') for (const waiter of item.waiters) waiter();
   }
 
@@ -404,11 +414,9 @@ export class ReplicaLink {
         if (this.replicaClosed || replica.writableEnded) return this.cut('replica-closed');
         if (replica.writableNeedDrain) return;
         this.queue.shift();
-        this.release(item.chunk.length);
-        this.toReplica += item.chunk.length;
-        this.ctx.stats.bytesToReplica += item.chunk.length;
-        this.lastReplicaProgress = Date.now();
-        replica.write(item.chunk);
+        this.release(item.length);
+        this.countDelivered(item.length);
+        this.queuedData.take(item.length, (piece) => replica.write(piece));
       } else if (item.kind === 'compare') {
         if (!this.replicaHasAnswered(item.production.length)) return this.waitForReplica();
         this.queue.shift();
@@ -433,6 +441,40 @@ export class ReplicaLink {
     if (!this.leaderOpen && this.productionDone()) this.closeWhenReplicaFinishes();
   }
 
+  /** Whether bytes handed over now would go straight to the replica's socket. */
+  private replicaTakesBytesNow(): boolean {
+    const replica = this.replica;
+    return (
+      replica !== undefined &&
+      this.replicaWritable &&
+      this.olderBehind === 0 &&
+      !this.replicaClosed &&
+      !replica.writableEnded &&
+      !replica.writableNeedDrain
+    );
+  }
+
+  private countDelivered(bytes: number): void {
+    this.toReplica += bytes;
+    this.ctx.stats.bytesToReplica += bytes;
+    this.lastReplicaProgress = Date.now();
+  }
+
+  /** Admitted client bytes go straight to the replica's socket. */
+  private deliver(chunk: Buffer): void {
+    this.release(chunk.length);
+    this.countDelivered(chunk.length);
+    this.replica!.write(chunk);
+  }
+
+  /** Queues admitted client bytes; consecutive ones make one data item. */
+  private enqueue(chunk: Buffer): void {
+    this.queuedData.append(chunk);
+    const last = this.queue.peekLast();
+    if (last?.kind === 'data') last.length += chunk.length;
+    else this.queue.push({ kind: 'data', length: chunk.length });
+  }
+
   private productionDone(): boolean {
     return this.queue.length === 0 && (this.productionOutputEnded || !this.leaderOpen);
   }
@@ -443,8 +485,7 @@ export class ReplicaLink {
   }
 
   private compare(item: CompareItem, timedOut: boolean): void {
-    const replica = this.replicaExchange.finish();
-    this.replicaExchange = new ExchangeRecorder(replica.index + 1, this.fromReplica, this.ctx.settings.filter);
+    const replica = this.replicaExchange.finish(this.fromReplica);
     if (item.production.length === 0 && replica.length === 0) return;
     if (exchangesMatch(item.production, replica)) {
       this.ctx.divergence.recordMatch();

@@ -4,7 +4,9 @@ import { BufferBudget } from '../../src/parikshan/buffer-budget.js';
 import { parseByteSize } from '../../src/parikshan/byte-size.js';
 import { parseDuration } from '../../src/parikshan/duration.js';
 import { ExchangeRecorder, exchangesMatch, firstDifference, MASK_WINDOW_BYTES } from '../../src/parikshan/exchange-recorder.js';
+import { BYTE_QUEUE_BLOCK_BYTES, ByteQueue } from '../../src/parikshan/byte-queue.js';
 import { Fifo } from '../../src/parikshan/fifo.js';
+import { StreamHash } from '../../src/parikshan/stream-hash.js';
 import { parseHostPort } from '../../src/parikshan/host-port.js';
 import { NoiseFilter } from '../../src/parikshan/noise-filter.js';
 import { UserError } from '../../src/util/user-error.js';
@@ -36,7 +38,7 @@ describe('exchanges', () => {
   const record = (chunks: string[], filter?: NoiseFilter) => {
     const recorder = new ExchangeRecorder(1, 0, filter);
     for (const chunk of chunks) recorder.push(Buffer.from(chunk, 'latin1'));
-    return recorder.finish();
+    return recorder.finish(0);
   };
 
   test('the digest does not depend on how the bytes were chunked', () => {
@@ -48,6 +50,27 @@ describe('exchanges', () => {
         expect(exchangesMatch(record([text]), record(pieces))).toBe(true);
       }),
     );
+  });
+
+  test('the hash tells apart answers that differ in one byte, in length, or by trailing zero bytes', () => {
+    const hashOf = (bytes: Uint8Array) => {
+      const hash = new StreamHash();
+      hash.update(bytes);
+      return hash.digest();
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (bytes, at, flip) => {
+        const changed = Uint8Array.from(bytes);
+        changed[at % bytes.length]! ^= flip;
+        expect(hashOf(changed)).not.toBe(hashOf(bytes));
+        expect(hashOf(bytes.subarray(1))).not.toBe(hashOf(bytes));
+        expect(hashOf(Uint8Array.from([...bytes, 0]))).not.toBe(hashOf(bytes));
+      }),
+    );
+    const hash = new StreamHash();
+    hash.update(Buffer.from('some answer'));
+    hash.reset();
+    expect(hash.digest()).toBe(hashOf(new Uint8Array(0)));
   });
 
   test('the first difference is found within the head, and reported unknown beyond it', () => {
@@ -93,6 +116,36 @@ describe('queue and budget', () => {
         expect([...fifo]).toEqual(model);
         expect(fifo.length).toBe(model.length);
       }),
+    );
+  });
+
+  test('ByteQueue gives back the bytes appended, in order, however appends and takes interleave', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.nat(3 * BYTE_QUEUE_BLOCK_BYTES).map((size) => ({ append: size })), fc.nat(1).map(() => ({ take: true })))),
+        (ops) => {
+          const queue = new ByteQueue();
+          const appended: Buffer[] = [];
+          const taken: Buffer[] = [];
+          let next = 0;
+          for (const op of ops) {
+            if ('append' in op) {
+              const chunk = Buffer.alloc(op.append);
+              for (let i = 0; i < chunk.length; i++) chunk[i] = next++ & 0xff;
+              appended.push(Buffer.from(chunk));
+              queue.append(chunk);
+              // A small append is copied (a socket read's buffer is not held); a large one is kept as it is.
+              if (op.append < BYTE_QUEUE_BLOCK_BYTES / 2) chunk.fill(0xee);
+            } else {
+              queue.take(Math.ceil(queue.length / 2), (piece) => taken.push(Buffer.from(piece)));
+            }
+          }
+          queue.take(queue.length, (piece) => taken.push(piece));
+          expect(queue.length).toBe(0);
+          expect(Buffer.concat(taken).equals(Buffer.concat(appended))).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 
