@@ -8,6 +8,8 @@ import { Fifo } from './fifo.js';
  */
 export const BYTE_QUEUE_BLOCK_BYTES = 16 * 1024;
 
+const FIRST_BLOCK_BYTES = 1024;
+
 /** Appends at least this large are kept as they are: they already are the kind of buffer the queue should hold. */
 const KEEP_AS_IS_BYTES = BYTE_QUEUE_BLOCK_BYTES / 2;
 
@@ -30,6 +32,7 @@ export class ByteQueue {
 
   /** Appends `chunk`; the queue keeps it (large) or a copy of it (small), so the caller must not change it afterwards. */
   append(chunk: Buffer): void {
+    if (chunk.length === 0) return;
     this.queued += chunk.length;
     const last = this.blocks.peekLast();
     if (last && last.bytes.length - last.end >= chunk.length) {
@@ -38,7 +41,10 @@ export class ByteQueue {
     } else if (chunk.length >= KEEP_AS_IS_BYTES) {
       this.blocks.push({ bytes: chunk, start: 0, end: chunk.length });
     } else {
-      const bytes = Buffer.allocUnsafeSlow(BYTE_QUEUE_BLOCK_BYTES);
+      // Blocks grow with the queue: one that empties at once (a replica a moment behind) is a small slice
+      // of Node's shared buffer pool, not 16 KiB of fresh memory per request for the collector to account.
+      const size = Math.min(BYTE_QUEUE_BLOCK_BYTES, Math.max(FIRST_BLOCK_BYTES, 2 * this.queued));
+      const bytes = Buffer.allocUnsafe(size);
       chunk.copy(bytes);
       this.blocks.push({ bytes, start: 0, end: chunk.length });
     }

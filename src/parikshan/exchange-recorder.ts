@@ -22,8 +22,8 @@ export interface ExchangeSummary {
   /** Bytes left after removing --ignore ranges; these are what is hashed. */
   comparedLength: number;
   /** StreamHash of the compared bytes. */
-  digest: string;
-  /** First EXCHANGE_HEAD_BYTES of the compared (masked) bytes. */
+  digest: number;
+  /** First EXCHANGE_HEAD_BYTES of the compared (masked) bytes; the recorder's own buffer, valid until it records again. */
   head: Buffer;
   /** Where the exchange starts in this side's output stream. */
   outputOffset: number;
@@ -31,10 +31,9 @@ export interface ExchangeSummary {
 
 /**
  * Accumulates one side's output for one exchange: a streaming hash plus the
- * head. One recorder serves a side's exchanges one after the other, so
- * recording allocates only the heads that are kept. With `retainHeads` false,
- * the recorder reuses one head buffer: a summary's head is then valid only
- * until the next byte is pushed (enough for a comparison made at once).
+ * head. One recorder serves a side's exchanges one after the other, with one
+ * head buffer, so recording allocates nothing per exchange but the summary;
+ * whoever keeps a summary for later copies its head.
  */
 export class ExchangeRecorder {
   private readonly hash = new StreamHash();
@@ -48,7 +47,6 @@ export class ExchangeRecorder {
     private exchangeIndex: number,
     private outputOffset: number,
     private readonly filter: NoiseFilter | undefined,
-    private readonly retainHeads = true,
   ) {}
 
   get index(): number {
@@ -84,7 +82,6 @@ export class ExchangeRecorder {
     this.exchangeIndex++;
     this.outputOffset = nextOutputOffset;
     this.hash.reset();
-    if (this.retainHeads) this.head = undefined;
     this.headBytes = 0;
     this.rawLength = 0;
     return summary;
@@ -103,18 +100,8 @@ export class ExchangeRecorder {
     this.hash.update(bytes);
     if (this.headBytes < EXCHANGE_HEAD_BYTES) {
       // Copied: the chunk's memory belongs to a socket read and may be large.
-      const take = Math.min(bytes.length, EXCHANGE_HEAD_BYTES - this.headBytes);
-      if (!this.head) {
-        // Most answers come in one read: size a kept head to it, with room for a second read.
-        const size = this.retainHeads ? Math.min(EXCHANGE_HEAD_BYTES, take * 2) : EXCHANGE_HEAD_BYTES;
-        this.head = Buffer.allocUnsafe(size);
-      } else if (this.head.length < this.headBytes + take) {
-        const grown = Buffer.allocUnsafe(Math.min(EXCHANGE_HEAD_BYTES, 2 * (this.headBytes + take)));
-        this.head.copy(grown, 0, 0, this.headBytes);
-        this.head = grown;
-      }
-      bytes.copy(this.head, this.headBytes, 0, take);
-      this.headBytes += take;
+      this.head ??= Buffer.allocUnsafeSlow(EXCHANGE_HEAD_BYTES);
+      this.headBytes += bytes.copy(this.head, this.headBytes, 0, EXCHANGE_HEAD_BYTES - this.headBytes);
     }
   }
 }

@@ -37,7 +37,9 @@ export interface MirrorContext {
 /** A point in the fed stream where production had answered: compare the replica's answer before going on. */
 interface CompareItem {
   kind: 'compare';
+  /** Its head is kept in the link's queuedHeads meanwhile, `headLength` bytes, so the record holds only numbers. */
   production: ExchangeSummary;
+  headLength: number;
   /** Offset in the fed stream where the client turn that production answered began. */
   requestOffset: number;
   cost: number;
@@ -70,6 +72,9 @@ type QueueItem =
   /** Production's connection was reset: reset the replica's. */
   | { kind: 'reset' };
 
+const NO_HEAD = Buffer.alloc(0);
+const ignore = () => {};
+
 export type LinkState = 'active' | 'cut' | 'done';
 
 export interface LinkSnapshot {
@@ -101,6 +106,8 @@ export class ReplicaLink {
   private readonly queue = new Fifo<QueueItem>();
   /** The bytes of the queue's data items, in order. */
   private readonly queuedData = new ByteQueue();
+  /** The heads of the queue's compare items, in order. */
+  private readonly queuedHeads = new ByteQueue();
   private queued = 0;
   private state: LinkState = 'active';
   private cutReason: CutReason | undefined;
@@ -139,8 +146,7 @@ export class ReplicaLink {
     private readonly ctx: MirrorContext,
   ) {
     this.productionExchange = new ExchangeRecorder(0, 0, ctx.settings.filter);
-    // The replica's summaries are compared as soon as they are made, never queued.
-    this.replicaExchange = new ExchangeRecorder(0, 0, ctx.settings.filter, false);
+    this.replicaExchange = new ExchangeRecorder(0, 0, ctx.settings.filter);
   }
 
   get isActive(): boolean {
@@ -329,9 +335,12 @@ export class ReplicaLink {
   private closeProductionExchange(): boolean {
     const production = this.productionExchange.finish(this.productionOutput);
     this.productionAnsweredSinceTurn = false;
-    const cost = production.length > 0 ? EXCHANGE_RECORD_BYTES + production.head.length : 0;
+    const headLength = production.head.length;
+    const cost = production.length > 0 ? EXCHANGE_RECORD_BYTES + headLength : 0;
     if (!this.admit(cost)) return false;
-    this.queue.push({ kind: 'compare', production, requestOffset: this.turnRequestOffset, cost });
+    this.queuedHeads.append(production.head);
+    production.head = NO_HEAD;
+    this.queue.push({ kind: 'compare', production, headLength, requestOffset: this.turnRequestOffset, cost });
     return true;
   }
 
@@ -377,6 +386,7 @@ export class ReplicaLink {
     const items = [...this.queue];
     this.queue.clear();
     this.queuedData.clear();
+    this.queuedHeads.clear();
     for (const item of items) if (item.kind === 'catch-up') for (const waiter of item.waiters) waiter();
   }
 
@@ -486,11 +496,16 @@ export class ReplicaLink {
 
   private compare(item: CompareItem, timedOut: boolean): void {
     const replica = this.replicaExchange.finish(this.fromReplica);
-    if (item.production.length === 0 && replica.length === 0) return;
-    if (exchangesMatch(item.production, replica)) {
+    const { production } = item;
+    if (production.length === 0 && replica.length === 0) return this.queuedHeads.take(item.headLength, ignore);
+    if (exchangesMatch(production, replica)) {
+      this.queuedHeads.take(item.headLength, ignore);
       this.ctx.divergence.recordMatch();
       return;
     }
+    const pieces: Buffer[] = [];
+    this.queuedHeads.take(item.headLength, (piece) => pieces.push(piece));
+    production.head = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
     const sample = this.ctx.divergence.recordDivergence(this.id, item.requestOffset, item.production, replica, timedOut);
     this.ctx.log.debug({ divergence: sample }, 'divergent exchange');
   }

@@ -1,12 +1,14 @@
 /**
- * A streaming 64-bit hash for telling exchanges apart: two 32-bit lanes in the
+ * A streaming 52-bit hash for telling exchanges apart: two 32-bit lanes in the
  * style of MurmurHash3, each with its own multipliers, over little-endian
  * 4-byte words. Written in JavaScript so that hashing allocates nothing: a
  * node:crypto Hash is a native object with a finaliser, two per exchange, and
  * at tens of thousands of exchanges a second their churn showed in the proxy's
  * garbage collection, which production's requests wait on.
  *
- * Two different answers get the same hash with a chance of about 2^-64. It is
+ * The digest is a plain number (52 of the lanes' 64 bits, exact in a double),
+ * so a queued exchange record holds no string. Two different answers get the
+ * same digest with a chance of about 2^-52. It is
  * no defence against collisions crafted on purpose, which this comparison of
  * production's and the replica's answers does not need.
  */
@@ -47,8 +49,8 @@ export class StreamHash {
     while (i < end) this.pushByte(bytes[i++]!);
   }
 
-  /** The hash of everything since the last reset, as 16 hex digits; the state is left as it was. */
-  digest(): string {
+  /** The hash of everything since the last reset, an integer below 2^52; the state is left as it was. */
+  digest(): number {
     let a = this.a;
     let b = this.b;
     if (this.wordBytes !== 0) {
@@ -58,7 +60,7 @@ export class StreamHash {
     }
     a = finish(a ^ this.total);
     b = finish(b ^ Math.floor(this.total / 0x1_0000_0000) ^ this.total);
-    return hex32(a) + hex32(b);
+    return a * 2 ** 20 + (b >>> 12);
   }
 
   private pushByte(byte: number): void {
@@ -99,8 +101,4 @@ function finish(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
-}
-
-function hex32(x: number): string {
-  return (x >>> 0).toString(16).padStart(8, '0');
 }
