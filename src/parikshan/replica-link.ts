@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { BufferBudget } from './buffer-budget.js';
 import { ByteQueue } from './byte-queue.js';
+import type { ConnectionOrder, OrderEntry } from './connection-order.js';
 import type { DivergenceLog } from './divergence-log.js';
 import { ExchangeRecorder, exchangesMatch, type ExchangeSummary } from './exchange-recorder.js';
 import { Fifo } from './fifo.js';
@@ -37,6 +38,8 @@ export interface MirrorContext {
 /** A point in the fed stream where production had answered: compare the replica's answer before going on. */
 interface CompareItem {
   kind: 'compare';
+  /** ConnectionOrder event: when production answered. */
+  event: number;
   /** Its head is kept in the link's queuedHeads meanwhile, `headLength` bytes, so the record holds only numbers. */
   production: ExchangeSummary;
   headLength: number;
@@ -45,32 +48,21 @@ interface CompareItem {
   cost: number;
 }
 
-/**
- * Where newer connections wait for this one: once the replica has been given
- * everything queued before this point and has answered as many bytes as
- * production had answered by then, the waiters may feed their replica sides.
- */
-interface CatchUpItem {
-  kind: 'catch-up';
-  /** Production's bytes in the current exchange when the newest waiter opened. */
-  answeredBytes: number;
-  waiters: (() => void)[];
-}
-
 /** The next `length` bytes of the link's byte queue are to be written to the replica. */
 interface DataItem {
   kind: 'data';
+  /** ConnectionOrder event: when production received the first of these bytes. */
+  event: number;
   length: number;
 }
 
 type QueueItem =
   | DataItem
   | CompareItem
-  | CatchUpItem
   /** The fed stream ended (FIN): half-close the replica's connection. */
-  | { kind: 'end' }
+  | { kind: 'end'; event: number }
   /** Production's connection was reset: reset the replica's. */
-  | { kind: 'reset' };
+  | { kind: 'reset'; event: number };
 
 const NO_HEAD = Buffer.alloc(0);
 const ignore = () => {};
@@ -135,18 +127,31 @@ export class ReplicaLink {
   private replicaExchange: ExchangeRecorder;
 
   private leaderOpen = true;
-  /** Older connections whose replica sides must catch up before this one's may start. */
-  private olderBehind = 0;
+  /** Until older connections' replica sides have caught up (see ConnectionOrder). */
+  private heldForOlder = false;
+  private readonly orderEntry: OrderEntry | undefined;
+  /** ConnectionOrder event when production's answer in the open exchange got ahead of the replica's. */
+  private answerOwedSince = Infinity;
   private waitTimer: NodeJS.Timeout | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
   private finishedListeners: (() => void)[] = [];
 
+  /** With `order`, this connection's replica side starts after the older ones have caught up with production. */
   constructor(
     readonly id: number,
     private readonly ctx: MirrorContext,
+    private readonly order?: ConnectionOrder,
   ) {
     this.productionExchange = new ExchangeRecorder(0, 0, ctx.settings.filter);
     this.replicaExchange = new ExchangeRecorder(0, 0, ctx.settings.filter);
+    if (order) {
+      this.orderEntry = order.entry();
+      this.heldForOlder = true;
+      order.startAfterOwed(() => {
+        this.heldForOlder = false;
+        this.pump();
+      });
+    }
   }
 
   get isActive(): boolean {
@@ -160,46 +165,6 @@ export class ReplicaLink {
   /** Called once when production's connection has closed and the replica side is finished. */
   onFinished(listener: () => void): void {
     this.finishedListeners.push(listener);
-  }
-
-  /**
-   * Whether the replica has yet to get, or to answer, bytes production has
-   * already got or answered on this connection.
-   */
-  get isBehind(): boolean {
-    if (this.state !== 'active') return false;
-    if (this.queue.length > 0) return true;
-    return !this.productionOutputEnded && !this.replicaHasAnswered(this.productionExchange.length);
-  }
-
-  /**
-   * Holds this link's replica side until each older link that is behind has
-   * caught up with production as it is now. A client that opens a connection
-   * after reading another's answers may depend on what that one did (a list
-   * pushed, a key set); production applied it first, so must the replica,
-   * however far it lags. Connections open at the same time stay concurrent.
-   */
-  startAfter(older: Iterable<ReplicaLink>): void {
-    for (const link of older) {
-      if (!link.isBehind) continue;
-      this.olderBehind++;
-      link.whenCaughtUp(() => {
-        if (--this.olderBehind === 0) this.pump();
-      });
-    }
-  }
-
-  /** Calls `caughtUp` once the replica has got and answered what production has now, or this side is over. */
-  private whenCaughtUp(caughtUp: () => void): void {
-    const answeredBytes = this.productionOutputEnded ? 0 : this.productionExchange.length;
-    const last = this.queue.peekLast();
-    if (last?.kind === 'catch-up') {
-      last.answeredBytes = answeredBytes;
-      last.waiters.push(caughtUp);
-    } else {
-      this.queue.push({ kind: 'catch-up', answeredBytes, waiters: [caughtUp] });
-    }
-    this.pump();
   }
 
   // ---- production's side -------------------------------------------------
@@ -219,6 +184,7 @@ export class ReplicaLink {
     if (!this.admit(chunk.length)) return this.lose(chunk.length);
     if (this.queue.length === 0 && this.replicaTakesBytesNow()) return this.deliver(chunk);
     this.enqueue(chunk);
+    this.updateOwed();
   }
 
   /** Bytes production sent back, to be compared with the replica's. */
@@ -227,11 +193,15 @@ export class ReplicaLink {
     if (this.state !== 'active' || this.productionOutputEnded) return;
     this.productionExchange.push(chunk);
     this.productionAnsweredSinceTurn = true;
+    if (this.order && this.answerOwedSince === Infinity) {
+      this.answerOwedSince = this.order.nextEvent();
+      this.updateOwed();
+    }
   }
 
   feedEnded(): void {
     if (this.state !== 'active') return;
-    this.queue.push({ kind: 'end' });
+    this.queue.push({ kind: 'end', event: this.nextEvent() });
     this.pump();
   }
 
@@ -246,7 +216,7 @@ export class ReplicaLink {
   leaderClosed(reset: boolean): void {
     this.leaderOpen = false;
     if (this.state === 'active') {
-      if (reset) this.queue.push({ kind: 'reset' });
+      if (reset) this.queue.push({ kind: 'reset', event: this.nextEvent() });
       this.armStallTimer();
       this.pump();
     }
@@ -340,7 +310,9 @@ export class ReplicaLink {
     if (!this.admit(cost)) return false;
     this.queuedHeads.append(production.head);
     production.head = NO_HEAD;
-    this.queue.push({ kind: 'compare', production, headLength, requestOffset: this.turnRequestOffset, cost });
+    const event = this.answerOwedSince !== Infinity ? this.answerOwedSince : this.nextEvent();
+    this.answerOwedSince = Infinity;
+    this.queue.push({ kind: 'compare', event, production, headLength, requestOffset: this.turnRequestOffset, cost });
     return true;
   }
 
@@ -379,15 +351,13 @@ export class ReplicaLink {
     this.ctx.budget.release(bytes);
   }
 
-  /** Empties the queue; newer connections waiting on this one go ahead, since it will not catch up. */
+  /** Empties the queue (the replica side is over or cut). */
   private dropQueue(): void {
     this.ctx.budget.release(this.queued);
     this.queued = 0;
-    const items = [...this.queue];
     this.queue.clear();
     this.queuedData.clear();
     this.queuedHeads.clear();
-    for (const item of items) if (item.kind === 'catch-up') for (const waiter of item.waiters) waiter();
   }
 
   /** Production received `bytes` that the replica will never get: the replica is out of sync. */
@@ -412,12 +382,18 @@ export class ReplicaLink {
     if (this.state !== 'active') return;
     this.replicaExchange.push(chunk);
     const next = this.queue.peek();
-    if (next?.kind === 'compare' || next?.kind === 'catch-up') this.pump();
+    if (next?.kind === 'compare') this.pump();
+    else this.updateOwed();
+  }
+
+  private pump(): void {
+    this.pumpQueue();
+    this.updateOwed();
   }
 
   /** Writes queued bytes to the replica until its socket is full or a comparison must wait for its answer. */
-  private pump(): void {
-    if (this.state !== 'active' || !this.replica || !this.replicaWritable || this.olderBehind > 0) return;
+  private pumpQueue(): void {
+    if (this.state !== 'active' || !this.replica || !this.replicaWritable || this.heldForOlder) return;
     const replica = this.replica;
     for (let item = this.queue.peek(); item; item = this.queue.peek()) {
       if (item.kind === 'data') {
@@ -432,10 +408,6 @@ export class ReplicaLink {
         this.queue.shift();
         this.release(item.cost);
         this.compare(item, false);
-      } else if (item.kind === 'catch-up') {
-        if (!this.replicaHasAnswered(item.answeredBytes)) return this.waitForReplica();
-        this.queue.shift();
-        for (const waiter of item.waiters) waiter();
       } else if (item.kind === 'end') {
         this.queue.shift();
         replica.end();
@@ -457,7 +429,7 @@ export class ReplicaLink {
     return (
       replica !== undefined &&
       this.replicaWritable &&
-      this.olderBehind === 0 &&
+      !this.heldForOlder &&
       !this.replicaClosed &&
       !replica.writableEnded &&
       !replica.writableNeedDrain
@@ -482,7 +454,7 @@ export class ReplicaLink {
     this.queuedData.append(chunk);
     const last = this.queue.peekLast();
     if (last?.kind === 'data') last.length += chunk.length;
-    else this.queue.push({ kind: 'data', length: chunk.length });
+    else this.queue.push({ kind: 'data', event: this.nextEvent(), length: chunk.length });
   }
 
   private productionDone(): boolean {
@@ -516,15 +488,11 @@ export class ReplicaLink {
     this.waitTimer = setTimeout(() => {
       this.waitTimer = undefined;
       const item = this.queue.peek();
-      if (this.state !== 'active' || (item?.kind !== 'compare' && item?.kind !== 'catch-up')) return;
+      if (this.state !== 'active' || item?.kind !== 'compare') return;
       if (Date.now() - this.lastReplicaProgress < this.ctx.settings.exchangeTimeoutMs) return this.waitForReplica();
       this.queue.shift();
-      if (item.kind === 'compare') {
-        this.release(item.cost);
-        this.compare(item, true);
-      } else {
-        for (const waiter of item.waiters) waiter();
-      }
+      this.release(item.cost);
+      this.compare(item, true);
       this.pump();
     }, delay);
   }
@@ -572,7 +540,26 @@ export class ReplicaLink {
     this.stallTimer = undefined;
   }
 
+  /** The ConnectionOrder event number for something production just received (0 when order is not kept). */
+  private nextEvent(): number {
+    return this.order ? this.order.nextEvent() : 0;
+  }
+
+  /** Tells ConnectionOrder the oldest thing the replica still owes on this connection. */
+  private updateOwed(): void {
+    if (!this.order) return;
+    let since = Infinity;
+    if (this.state === 'active') {
+      const head = this.queue.peek();
+      if (head) since = head.event;
+      else if (this.answerOwedSince !== Infinity && !this.replicaHasAnswered(this.productionExchange.length)) since = this.answerOwedSince;
+      else this.answerOwedSince = Infinity;
+    }
+    this.order.setOwed(this.orderEntry!, since);
+  }
+
   private finishIfDone(): void {
+    this.updateOwed();
     if (this.leaderOpen || this.state === 'active') return;
     if (this.replica && !this.replicaClosed) return;
     const listeners = this.finishedListeners;

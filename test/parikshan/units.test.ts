@@ -5,6 +5,7 @@ import { parseByteSize } from '../../src/parikshan/byte-size.js';
 import { parseDuration } from '../../src/parikshan/duration.js';
 import { ExchangeRecorder, exchangesMatch, firstDifference, MASK_WINDOW_BYTES } from '../../src/parikshan/exchange-recorder.js';
 import { BYTE_QUEUE_BLOCK_BYTES, ByteQueue } from '../../src/parikshan/byte-queue.js';
+import { ConnectionOrder } from '../../src/parikshan/connection-order.js';
 import { Fifo } from '../../src/parikshan/fifo.js';
 import { StreamHash } from '../../src/parikshan/stream-hash.js';
 import { parseHostPort } from '../../src/parikshan/host-port.js';
@@ -147,6 +148,48 @@ describe('queue and budget', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  test('ConnectionOrder starts a connection exactly when nothing numbered before its opening is owed', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(7), fc.nat(3)), { maxLength: 300 }), (ops) => {
+        const order = new ConnectionOrder();
+        const entries = Array.from({ length: 8 }, () => order.entry());
+        // The model: what each connection owes, as the numbers of its events not yet given to the replica.
+        const owed: number[][] = entries.map(() => []);
+        const started: boolean[] = [];
+        const opened: number[] = [];
+        const check = () => {
+          const oldest = Math.min(...owed.flat());
+          opened.forEach((after, i) => expect(started[i]).toBe(after < oldest));
+        };
+        for (const [c, action] of ops) {
+          if (action === 0) owed[c]!.push(order.nextEvent());
+          else if (action === 1) owed[c]!.shift();
+          else if (action === 2) owed[c] = [];
+          else {
+            // The connection opens after this event (an event of its own, owed by nobody).
+            const i = opened.push(order.nextEvent()) - 1;
+            started[i] = false;
+            order.startAfterOwed(() => (started[i] = true));
+          }
+          order.setOwed(entries[c]!, owed[c]![0] ?? Infinity);
+          check();
+        }
+      }),
+    );
+  });
+
+  test('ConnectionOrder stays cheap with thousands of connections left behind by a stalled replica', () => {
+    const order = new ConnectionOrder();
+    const started = Date.now();
+    const behind = Array.from({ length: 20_000 }, () => order.entry());
+    for (const entry of behind) order.setOwed(entry, order.nextEvent());
+    let running = 0;
+    for (let i = 0; i < 20_000; i++) order.startAfterOwed(() => running++);
+    for (const entry of behind) order.setOwed(entry, Infinity);
+    expect(running).toBe(20_000);
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   test('BufferBudget admits exactly up to its limit', () => {
