@@ -4,11 +4,11 @@ import type { BufferBudget } from './buffer-budget.js';
 import { ByteQueue } from './byte-queue.js';
 import type { ConnectionOrder, OrderEntry } from './connection-order.js';
 import type { DivergenceLog } from './divergence-log.js';
-import { ExchangeRecorder, exchangesMatch, type ExchangeSummary } from './exchange-recorder.js';
-import { Fifo } from './fifo.js';
+import { ExchangeRecorder, exchangesMatch } from './exchange-recorder.js';
 import type { MirrorStats } from './mirror-stats.js';
 import type { CutReason, ReplicaSync } from './replica-sync.js';
 import type { NoiseFilter } from './noise-filter.js';
+import { TurnQueue, type CompareRecord } from './turn-queue.js';
 
 /**
  * What one production answer waiting to be compared costs in the debug buffer,
@@ -34,35 +34,6 @@ export interface MirrorContext {
   divergence: DivergenceLog;
   log: Logger;
 }
-
-/** A point in the fed stream where production had answered: compare the replica's answer before going on. */
-interface CompareItem {
-  kind: 'compare';
-  /** ConnectionOrder event: when production answered. */
-  event: number;
-  /** Its head is kept in the link's queuedHeads meanwhile, `headLength` bytes, so the record holds only numbers. */
-  production: ExchangeSummary;
-  headLength: number;
-  /** Offset in the fed stream where the client turn that production answered began. */
-  requestOffset: number;
-  cost: number;
-}
-
-/** The next `length` bytes of the link's byte queue are to be written to the replica. */
-interface DataItem {
-  kind: 'data';
-  /** ConnectionOrder event: when production received the first of these bytes. */
-  event: number;
-  length: number;
-}
-
-type QueueItem =
-  | DataItem
-  | CompareItem
-  /** The fed stream ended (FIN): half-close the replica's connection. */
-  | { kind: 'end'; event: number }
-  /** Production's connection was reset: reset the replica's. */
-  | { kind: 'reset'; event: number };
 
 const NO_HEAD = Buffer.alloc(0);
 const ignore = () => {};
@@ -95,7 +66,7 @@ export interface LinkSnapshot {
  * can be compared exchange by exchange.
  */
 export class ReplicaLink {
-  private readonly queue = new Fifo<QueueItem>();
+  private readonly queue = new TurnQueue();
   /** The bytes of the queue's data items, in order. */
   private readonly queuedData = new ByteQueue();
   /** The heads of the queue's compare items, in order. */
@@ -201,7 +172,7 @@ export class ReplicaLink {
 
   feedEnded(): void {
     if (this.state !== 'active') return;
-    this.queue.push({ kind: 'end', event: this.nextEvent() });
+    this.queue.pushMarker('end', this.nextEvent());
     this.pump();
   }
 
@@ -216,7 +187,7 @@ export class ReplicaLink {
   leaderClosed(reset: boolean): void {
     this.leaderOpen = false;
     if (this.state === 'active') {
-      if (reset) this.queue.push({ kind: 'reset', event: this.nextEvent() });
+      if (reset) this.queue.pushMarker('reset', this.nextEvent());
       this.armStallTimer();
       this.pump();
     }
@@ -312,7 +283,7 @@ export class ReplicaLink {
     production.head = NO_HEAD;
     const event = this.answerOwedSince !== Infinity ? this.answerOwedSince : this.nextEvent();
     this.answerOwedSince = Infinity;
-    this.queue.push({ kind: 'compare', event, production, headLength, requestOffset: this.turnRequestOffset, cost });
+    this.queue.pushCompare({ event, production, headLength, requestOffset: this.turnRequestOffset, cost });
     return true;
   }
 
@@ -381,8 +352,7 @@ export class ReplicaLink {
     this.lastReplicaProgress = Date.now();
     if (this.state !== 'active') return;
     this.replicaExchange.push(chunk);
-    const next = this.queue.peek();
-    if (next?.kind === 'compare') this.pump();
+    if (this.queue.headKind() === 'compare') this.pump();
     else this.updateOwed();
   }
 
@@ -395,20 +365,19 @@ export class ReplicaLink {
   private pumpQueue(): void {
     if (this.state !== 'active' || !this.replica || !this.replicaWritable || this.heldForOlder) return;
     const replica = this.replica;
-    for (let item = this.queue.peek(); item; item = this.queue.peek()) {
-      if (item.kind === 'data') {
+    for (let kind = this.queue.headKind(); kind; kind = this.queue.headKind()) {
+      if (kind === 'data') {
         if (this.replicaClosed || replica.writableEnded) return this.cut('replica-closed');
         if (replica.writableNeedDrain) return;
+        const length = this.queue.headLength();
         this.queue.shift();
-        this.release(item.length);
-        this.countDelivered(item.length);
-        this.queuedData.take(item.length, (piece) => replica.write(piece));
-      } else if (item.kind === 'compare') {
-        if (!this.replicaHasAnswered(item.production.length)) return this.waitForReplica();
-        this.queue.shift();
-        this.release(item.cost);
-        this.compare(item, false);
-      } else if (item.kind === 'end') {
+        this.release(length);
+        this.countDelivered(length);
+        this.queuedData.take(length, (piece) => replica.write(piece));
+      } else if (kind === 'compare') {
+        if (!this.replicaHasAnswered(this.queue.headLength())) return this.waitForReplica();
+        this.compareHead(false);
+      } else if (kind === 'end') {
         this.queue.shift();
         replica.end();
       } else {
@@ -452,9 +421,7 @@ export class ReplicaLink {
   /** Queues admitted client bytes; consecutive ones make one data item. */
   private enqueue(chunk: Buffer): void {
     this.queuedData.append(chunk);
-    const last = this.queue.peekLast();
-    if (last?.kind === 'data') last.length += chunk.length;
-    else this.queue.push({ kind: 'data', event: this.nextEvent(), length: chunk.length });
+    this.queue.pushData(this.nextEvent(), chunk.length);
   }
 
   private productionDone(): boolean {
@@ -466,7 +433,15 @@ export class ReplicaLink {
     return this.replicaExchange.length >= bytes || this.replicaOutputEnded || this.replicaClosed;
   }
 
-  private compare(item: CompareItem, timedOut: boolean): void {
+  /** Takes the comparison at the head of the queue and compares it with the replica's exchange so far. */
+  private compareHead(timedOut: boolean): void {
+    const item = this.queue.headCompare();
+    this.queue.shift();
+    this.release(item.cost);
+    this.compare(item, timedOut);
+  }
+
+  private compare(item: CompareRecord, timedOut: boolean): void {
     const replica = this.replicaExchange.finish(this.fromReplica);
     const { production } = item;
     if (production.length === 0 && replica.length === 0) return this.queuedHeads.take(item.headLength, ignore);
@@ -487,12 +462,9 @@ export class ReplicaLink {
     const delay = Math.max(1, this.lastReplicaProgress + this.ctx.settings.exchangeTimeoutMs - Date.now());
     this.waitTimer = setTimeout(() => {
       this.waitTimer = undefined;
-      const item = this.queue.peek();
-      if (this.state !== 'active' || item?.kind !== 'compare') return;
+      if (this.state !== 'active' || this.queue.headKind() !== 'compare') return;
       if (Date.now() - this.lastReplicaProgress < this.ctx.settings.exchangeTimeoutMs) return this.waitForReplica();
-      this.queue.shift();
-      this.release(item.cost);
-      this.compare(item, true);
+      this.compareHead(true);
       this.pump();
     }, delay);
   }
@@ -550,8 +522,7 @@ export class ReplicaLink {
     if (!this.order) return;
     let since = Infinity;
     if (this.state === 'active') {
-      const head = this.queue.peek();
-      if (head) since = head.event;
+      if (this.queue.length > 0) since = this.queue.headEvent();
       else if (this.answerOwedSince !== Infinity && !this.replicaHasAnswered(this.productionExchange.length)) since = this.answerOwedSince;
       else this.answerOwedSince = Infinity;
     }

@@ -8,6 +8,7 @@ import { BYTE_QUEUE_BLOCK_BYTES, ByteQueue } from '../../src/parikshan/byte-queu
 import { ConnectionOrder } from '../../src/parikshan/connection-order.js';
 import { Fifo } from '../../src/parikshan/fifo.js';
 import { StreamHash } from '../../src/parikshan/stream-hash.js';
+import { TurnQueue } from '../../src/parikshan/turn-queue.js';
 import { parseHostPort } from '../../src/parikshan/host-port.js';
 import { NoiseFilter } from '../../src/parikshan/noise-filter.js';
 import { UserError } from '../../src/util/user-error.js';
@@ -190,6 +191,43 @@ describe('queue and budget', () => {
     for (const entry of behind) order.setOwed(entry, Infinity);
     expect(running).toBe(20_000);
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  test('TurnQueue keeps items and their numbers in order through growth, wrap-around and merged data', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(4), { maxLength: 3000 }), (ops) => {
+        const queue = new TurnQueue();
+        type Item = { kind: string; event: number; length: number; digest?: number };
+        const model: Item[] = [];
+        let event = 0;
+        for (const op of ops) {
+          event++;
+          if (op === 0) {
+            queue.pushData(event, 3);
+            const last = model.at(-1);
+            if (last?.kind === 'data') last.length += 3;
+            else model.push({ kind: 'data', event, length: 3 });
+          } else if (op === 1) {
+            const production = { index: event, length: event * 7, comparedLength: event, digest: 2 ** 52 - event, head: Buffer.alloc(0), outputOffset: 1 };
+            queue.pushCompare({ event, production, headLength: 5, requestOffset: event * 3, cost: 69 });
+            model.push({ kind: 'compare', event, length: event * 7, digest: 2 ** 52 - event });
+          } else if (op === 2) {
+            queue.pushMarker('end', event);
+            model.push({ kind: 'end', event, length: 0 });
+          } else {
+            queue.shift();
+            model.shift();
+          }
+          expect(queue.length).toBe(model.length);
+          const head = model[0];
+          expect(queue.headKind()).toBe(head?.kind);
+          if (!head) continue;
+          expect(queue.headEvent()).toBe(head.event);
+          if (head.kind !== 'end') expect(queue.headLength()).toBe(head.length);
+          if (head.kind === 'compare') expect(queue.headCompare()).toMatchObject({ requestOffset: head.event * 3, production: { digest: head.digest } });
+        }
+      }),
+    );
   });
 
   test('BufferBudget admits exactly up to its limit', () => {
