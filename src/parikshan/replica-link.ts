@@ -8,6 +8,7 @@ import { ExchangeRecorder, exchangesMatch } from './exchange-recorder.js';
 import type { MirrorStats } from './mirror-stats.js';
 import type { CutReason, ReplicaSync } from './replica-sync.js';
 import type { NoiseFilter } from './noise-filter.js';
+import { QueuedHeads } from './queued-heads.js';
 import { TurnQueue, type CompareRecord } from './turn-queue.js';
 
 /**
@@ -36,7 +37,6 @@ export interface MirrorContext {
 }
 
 const NO_HEAD = Buffer.alloc(0);
-const ignore = () => {};
 
 export type LinkState = 'active' | 'cut' | 'done';
 
@@ -69,8 +69,8 @@ export class ReplicaLink {
   private readonly queue = new TurnQueue();
   /** The bytes of the queue's data items, in order. */
   private readonly queuedData = new ByteQueue();
-  /** The heads of the queue's compare items, in order. */
-  private readonly queuedHeads = new ByteQueue();
+  /** The heads of the queue's comparisons, in order. */
+  private readonly queuedHeads = new QueuedHeads();
   private queued = 0;
   private state: LinkState = 'active';
   private cutReason: CutReason | undefined;
@@ -276,10 +276,10 @@ export class ReplicaLink {
   private closeProductionExchange(): boolean {
     const production = this.productionExchange.finish(this.productionOutput);
     this.productionAnsweredSinceTurn = false;
-    const headLength = production.head.length;
-    const cost = production.length > 0 ? EXCHANGE_RECORD_BYTES + headLength : 0;
+    const storedHead = this.queuedHeads.repeats(production.head) ? 0 : production.head.length;
+    const cost = production.length > 0 ? EXCHANGE_RECORD_BYTES + storedHead : 0;
     if (!this.admit(cost)) return false;
-    this.queuedHeads.append(production.head);
+    const headLength = this.queuedHeads.put(production.head);
     production.head = NO_HEAD;
     const event = this.answerOwedSince !== Infinity ? this.answerOwedSince : this.nextEvent();
     this.answerOwedSince = Infinity;
@@ -444,15 +444,12 @@ export class ReplicaLink {
   private compare(item: CompareRecord, timedOut: boolean): void {
     const replica = this.replicaExchange.finish(this.fromReplica);
     const { production } = item;
-    if (production.length === 0 && replica.length === 0) return this.queuedHeads.take(item.headLength, ignore);
+    production.head = this.queuedHeads.take(item.headLength);
+    if (production.length === 0 && replica.length === 0) return;
     if (exchangesMatch(production, replica)) {
-      this.queuedHeads.take(item.headLength, ignore);
       this.ctx.divergence.recordMatch();
       return;
     }
-    const pieces: Buffer[] = [];
-    this.queuedHeads.take(item.headLength, (piece) => pieces.push(piece));
-    production.head = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
     const sample = this.ctx.divergence.recordDivergence(this.id, item.requestOffset, item.production, replica, timedOut);
     this.ctx.log.debug({ divergence: sample }, 'divergent exchange');
   }

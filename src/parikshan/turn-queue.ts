@@ -6,7 +6,7 @@ export type TurnItemKind = 'data' | 'compare' | 'end' | 'reset';
 export interface CompareRecord {
   /** ConnectionOrder event: when production answered. */
   event: number;
-  /** Its head is not here: the link keeps it in a byte queue, `headLength` bytes. */
+  /** Its head is not here: the link keeps it in QueuedHeads, which returned `headLength` for it. */
   production: ExchangeSummary;
   headLength: number;
   /** Offset in the fed stream where the client turn that production answered began. */

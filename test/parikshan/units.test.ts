@@ -7,6 +7,7 @@ import { ExchangeRecorder, exchangesMatch, firstDifference, MASK_WINDOW_BYTES } 
 import { BYTE_QUEUE_BLOCK_BYTES, ByteQueue } from '../../src/parikshan/byte-queue.js';
 import { ConnectionOrder } from '../../src/parikshan/connection-order.js';
 import { Fifo } from '../../src/parikshan/fifo.js';
+import { QueuedHeads, REPEATED_HEAD } from '../../src/parikshan/queued-heads.js';
 import { StreamHash } from '../../src/parikshan/stream-hash.js';
 import { TurnQueue } from '../../src/parikshan/turn-queue.js';
 import { parseHostPort } from '../../src/parikshan/host-port.js';
@@ -226,6 +227,20 @@ describe('queue and budget', () => {
           if (head.kind !== 'end') expect(queue.headLength()).toBe(head.length);
           if (head.kind === 'compare') expect(queue.headCompare()).toMatchObject({ requestOffset: head.event * 3, production: { digest: head.digest } });
         }
+      }),
+    );
+  });
+
+  test('QueuedHeads stores a head once when the next repeats it, and gives every head back in order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('', 'HTTP/1.1 200 OK', '$3\r\nabc', 'x'.repeat(1024))), (texts) => {
+        const heads = new QueuedHeads();
+        const stored = texts.map((text, i) => {
+          const result = heads.put(Buffer.from(text));
+          expect(result === REPEATED_HEAD).toBe(i > 0 && texts[i - 1] === text);
+          return result;
+        });
+        stored.forEach((s, i) => expect(heads.take(s).toString()).toBe(texts[i]));
       }),
     );
   });
