@@ -459,8 +459,16 @@ export class ReplicaLink {
     const delay = Math.max(1, this.lastReplicaProgress + this.ctx.settings.exchangeTimeoutMs - Date.now());
     this.waitTimer = setTimeout(() => {
       this.waitTimer = undefined;
-      if (this.state !== 'active' || this.queue.headKind() !== 'compare') return;
+      const head = this.queue.headKind();
+      const owesOpenAnswer = head === undefined && this.answerOwedSince !== Infinity;
+      if (this.state !== 'active' || (head !== 'compare' && !owesOpenAnswer)) return;
       if (Date.now() - this.lastReplicaProgress < this.ctx.settings.exchangeTimeoutMs) return this.waitForReplica();
+      if (owesOpenAnswer) {
+        // The replica answered short, or not at all, and the client has not sent its next turn:
+        // newer connections need not wait for the rest of an answer that may never come.
+        this.answerOwedSince = Infinity;
+        return this.updateOwed();
+      }
       this.compareHead(true);
       this.pump();
     }, delay);
@@ -520,8 +528,10 @@ export class ReplicaLink {
     let since = Infinity;
     if (this.state === 'active') {
       if (this.queue.length > 0) since = this.queue.headEvent();
-      else if (this.answerOwedSince !== Infinity && !this.replicaHasAnswered(this.productionExchange.length)) since = this.answerOwedSince;
-      else this.answerOwedSince = Infinity;
+      else if (this.answerOwedSince !== Infinity && !this.replicaHasAnswered(this.productionExchange.length)) {
+        since = this.answerOwedSince;
+        this.waitForReplica();
+      } else this.answerOwedSince = Infinity;
     }
     this.order.setOwed(this.orderEntry!, since);
   }
