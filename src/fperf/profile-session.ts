@@ -14,7 +14,7 @@ import type { NameResolver } from '../runtime/symbols.js';
 import { NameMatcher } from '../util/name-glob.js';
 import { LeakyBucket, type Budget } from './budget.js';
 import { CpuClock } from './cpu-clock.js';
-import { Interruption } from './interruption.js';
+import { Interruption } from '../util/interruption.js';
 import { RuleWatch, type IntervalMetrics, type MonitoringRule } from './monitoring-rules.js';
 import { probeControl, type ProbeControl } from './probe-control.js';
 import { profileEventName } from './profile-events.js';

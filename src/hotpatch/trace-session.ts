@@ -10,6 +10,7 @@ import { RuntimeSegment } from '../runtime/segment.js';
 import type { NameResolver } from '../runtime/symbols.js';
 import { buildTimelines, type ThreadTimeline, type TimedEvent } from '../runtime/timeline.js';
 import { probeListResolver } from './probe-names.js';
+import { Interruption } from '../util/interruption.js';
 import { ProbeSwitcher, type SwitchOutcome } from './probe-switch.js';
 import type { SiteSelection } from './site-selection.js';
 
@@ -96,36 +97,4 @@ export async function traceProcess(request: TraceRequest): Promise<TraceResult> 
     interrupted,
     truncated: collector.full,
   };
-}
-
-/** SIGINT/SIGTERM as a request to stop waiting. */
-class Interruption {
-  private requested = false;
-  private wake: (() => void) | undefined;
-  private readonly onSignal = () => {
-    this.requested = true;
-    this.wake?.();
-  };
-
-  constructor() {
-    process.on('SIGINT', this.onSignal);
-    process.on('SIGTERM', this.onSignal);
-  }
-
-  /** Waits `ms`, or less if a signal arrives (or already has); true when interrupted. */
-  sleep(ms: number): Promise<boolean> {
-    if (this.requested) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-    });
-  }
-
-  dispose(): void {
-    process.off('SIGINT', this.onSignal);
-    process.off('SIGTERM', this.onSignal);
-  }
 }
