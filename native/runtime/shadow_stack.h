@@ -4,8 +4,12 @@
  * with compilers that do not call them from cleanup pads; gcc does), and a
  * mode switch can start the runtime between an entry and its exit. Frames
  * are matched by the stack pointer, which only grows down: a frame whose
- * recorded SP is at or below a new entry's SP cannot be that entry's caller,
- * so it is dead and is closed ("unwound") at that moment. */
+ * recorded SP is below a new entry's SP cannot be that entry's caller, so it
+ * is dead and is closed ("unwound") at that moment. A frame at the same SP
+ * stays: a function gcc inlined into its caller calls its hooks from the
+ * caller's own stack frame. (A sibling called again after a longjmp skipped
+ * its exit leaves a stale frame behind; the next exit that searches below
+ * the top closes it.) */
 #ifndef IPROBE_RUNTIME_SHADOW_STACK_H
 #define IPROBE_RUNTIME_SHADOW_STACK_H
 
@@ -46,10 +50,10 @@ IPROBE_INLINE void iprobe_frame_unwind(struct iprobe_thread *t, uint64_t now) {
 /* Returns the new frame, or NULL when the shadow stack is full. */
 IPROBE_INLINE struct iprobe_frame *iprobe_frame_push(struct iprobe_thread *t, uint64_t address, uint32_t function,
                                                      uint64_t sp, uint64_t now) {
-  if (t->depth && t->frames[t->depth - 1].sp <= sp) {
+  if (t->depth && t->frames[t->depth - 1].sp < sp) {
     t->overflow = 0; /* calls deeper than a dead frame are dead too */
     do iprobe_frame_unwind(t, now);
-    while (t->depth && t->frames[t->depth - 1].sp <= sp);
+    while (t->depth && t->frames[t->depth - 1].sp < sp);
   }
   if (IPROBE_UNLIKELY(t->depth == IPROBE_SHADOW_CAPACITY)) {
     t->overflow++;

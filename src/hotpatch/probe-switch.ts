@@ -1,12 +1,16 @@
 /**
  * `iprobe hot`: switch chosen probes of a live process on or off in one
  * stop of all its threads. Every byte written is first read and compared
- * (here, and again by the engine while the threads are stopped).
+ * (here, and again by the engine while the threads are stopped). A process
+ * started without the runtime gets it injected before its first probe goes
+ * on (runtime-injection.ts), and its objects' hook slots are pointed at it
+ * in the same stop as the sites (got-redirection.ts).
  */
 import { checkTargetProcess, patchSites, readMemory, type PatchResult, type SiteChange } from '../process/patch-engine.js';
 import { UserError } from '../util/user-error.js';
 import { planRedirection, planRestore, type SlotPlan } from './got-redirection.js';
 import { processProbes } from './process-probes.js';
+import type { LoadedObject } from './loaded-objects.js';
 import type { ProbedObject } from './probed-objects.js';
 import { attachRuntime, findAttachedRuntime, type AttachedRuntime } from './runtime-injection.js';
 import type { RuntimeInProcess } from './runtime-in-process.js';
@@ -37,70 +41,121 @@ export interface SwitchOutcome {
   /** Hook slots written: pointed at the runtime, or (detach) put back. */
   slots: number;
   patch?: PatchResult;
+  /** The sites this operation wrote (left out of --json). */
+  changedSites: readonly SelectedSite[];
 }
 
 export async function switchProbes(request: SwitchRequest): Promise<SwitchOutcome> {
-  const { pid, on } = request;
-  await checkTargetProcess(pid);
-  const { objects, probed } = await processProbes(pid, request.probeLists);
-  const sites = selectSites(probed, request.selection);
-  if (sites.length === 0) {
-    throw new UserError(
-      request.selection.all
-        ? `no switchable probes in process ${pid}`
-        : `no probes match ${request.selection.functions.join(' ')} in process ${pid}`,
-      `list them with: iprobe hot ${pid} --list`,
-    );
-  }
-  const states = await readSiteStates(pid, sites);
-  const foreign = sites.filter((_, i) => states[i] === 'foreign');
-  if (foreign.length > 0) {
-    throw new UserError(
-      `${foreign.length} probe site(s) of process ${pid} hold bytes that are neither the probe on nor off (first at 0x${foreign[0]!.address.toString(16)} in ${foreign[0]!.functionName}); nothing was changed`,
-      'another tool (a debugger breakpoint?) has modified that code',
-    );
-  }
-  const wanted = on ? 'on' : 'off';
-  const toChange = sites.filter((_, i) => states[i] !== wanted);
-  const attached = on && toChange.length > 0 ? await attachRuntime(pid, objects) : await findAttachedRuntime(pid, objects);
-  const changes: SiteChange[] = toChange.map((s) => ({
-    address: s.address,
-    expected: on ? s.site.placeholder : s.site.enable!,
-    replacement: on ? s.site.enable! : s.site.placeholder,
-  }));
-  let slots: SlotPlan | undefined;
-  if (on && attached?.origin === 'injected') {
-    slots = await planRedirection(pid, [...new Set(sites.map((s) => s.object))], attached);
-  } else if (on && attached) {
-    changes.push(...(await pointSlotChanges(pid, probed, toChange, attached.runtime)));
-  } else if (!on && request.detachRuntime && attached) {
-    if (attached.origin === 'preloaded') {
-      throw new UserError(`the runtime of process ${pid} was preloaded (LD_PRELOAD), not injected: there is nothing to detach`);
-    }
-    await requireAllOffAfter(pid, probed, toChange);
-    slots = await planRestore(pid, attached);
-  }
-  changes.push(...(slots?.changes ?? []));
+  const session = await ProbeSwitcher.open(request.pid, request.probeLists);
+  return session.switch(request.on, request.selection, { detachRuntime: request.detachRuntime });
+}
 
-  slots?.begin();
-  let patch: PatchResult | undefined;
-  try {
-    patch = changes.length > 0 ? await patchSites(pid, changes) : undefined;
-  } finally {
-    slots?.finish(patch !== undefined || changes.length === 0);
+/**
+ * What switching needs to know about a process, found once (objects, probe
+ * lists, load biases, runtime): a controller that switches the same process
+ * many times (trace, fperf, tests) pays for it once. The bytes of every
+ * site are still read and compared on every switch.
+ */
+export class ProbeSwitcher {
+  private constructor(
+    readonly pid: number,
+    readonly probed: readonly ProbedObject[],
+    private readonly objects: LoadedObject[],
+  ) {}
+
+  static async open(pid: number, probeLists?: readonly string[]): Promise<ProbeSwitcher> {
+    await checkTargetProcess(pid);
+    const { objects, probed } = await processProbes(pid, probeLists);
+    return new ProbeSwitcher(pid, probed, objects);
   }
-  return {
-    pid,
-    on,
-    changed: toChange.length,
-    unchanged: sites.length - toChange.length,
-    functions: [...new Set(sites.map((s) => s.functionName))],
-    objects: [...new Set(sites.map((s) => s.object.object.path))],
-    runtime: attached?.origin ?? 'absent',
-    injection: attached?.injection,
-    slots: slots?.changes.length ?? 0,
-    patch,
-  };
+
+  private attached: AttachedRuntime | undefined;
+
+  /** The runtime in the process (found once; looked for again while absent). */
+  async findRuntime(): Promise<RuntimeInProcess | undefined> {
+    return (await this.findAttached())?.runtime;
+  }
+
+  /** The runtime and how it got there (preloaded, injected), or undefined. */
+  async findAttached(): Promise<AttachedRuntime | undefined> {
+    this.attached ??= await findAttachedRuntime(this.pid, this.objects);
+    return this.attached;
+  }
+
+  /** The runtime, injected now if the process has none. */
+  async attachRuntime(): Promise<AttachedRuntime> {
+    this.attached ??= await attachRuntime(this.pid, this.objects);
+    return this.attached;
+  }
+
+  async switch(on: boolean, selection: SiteSelection, options: { detachRuntime?: boolean } = {}): Promise<SwitchOutcome> {
+    const sites = selectSites(this.probed, selection);
+    if (sites.length === 0) {
+      throw new UserError(
+        selection.all
+          ? `no switchable probes in process ${this.pid}`
+          : `no probes match ${selection.functions.join(' ')} in process ${this.pid}`,
+        `list them with: iprobe hot ${this.pid} --list`,
+      );
+    }
+    return this.switchSites(on, sites, options);
+  }
+
+  /** Switches exactly these sites (e.g. back off, the ones an earlier switch turned on). */
+  async switchSites(on: boolean, sites: readonly SelectedSite[], options: { detachRuntime?: boolean } = {}): Promise<SwitchOutcome> {
+    const pid = this.pid;
+    const states = await readSiteStates(pid, sites);
+    const foreign = sites.filter((_, i) => states[i] === 'foreign');
+    if (foreign.length > 0) {
+      throw new UserError(
+        `${foreign.length} probe site(s) of process ${pid} hold bytes that are neither the probe on nor off (first at 0x${foreign[0]!.address.toString(16)} in ${foreign[0]!.functionName}); nothing was changed`,
+        'another tool (a debugger breakpoint?) has modified that code',
+      );
+    }
+    const wanted = on ? 'on' : 'off';
+    const toChange = sites.filter((_, i) => states[i] !== wanted);
+    const injectedBefore = this.attached?.injection;
+    const attached = on && toChange.length > 0 ? await this.attachRuntime() : await this.findAttached();
+    const changes: SiteChange[] = toChange.map((s) => ({
+      address: s.address,
+      expected: on ? s.site.placeholder : s.site.enable!,
+      replacement: on ? s.site.enable! : s.site.placeholder,
+    }));
+    let slots: SlotPlan | undefined;
+    if (on && attached?.origin === 'injected') {
+      slots = await planRedirection(pid, [...new Set(sites.map((s) => s.object))], attached);
+    } else if (on && attached) {
+      changes.push(...(await pointSlotChanges(pid, this.probed, toChange, attached.runtime)));
+    } else if (!on && options.detachRuntime && attached) {
+      if (attached.origin === 'preloaded') {
+        throw new UserError(`the runtime of process ${pid} was preloaded (LD_PRELOAD), not injected: there is nothing to detach`);
+      }
+      await requireAllOffAfter(pid, this.probed, toChange);
+      slots = await planRestore(pid, attached);
+    }
+    changes.push(...(slots?.changes ?? []));
+
+    slots?.begin();
+    let patch: PatchResult | undefined;
+    try {
+      patch = changes.length > 0 ? await patchSites(pid, changes) : undefined;
+    } finally {
+      slots?.finish(patch !== undefined || changes.length === 0);
+    }
+    return {
+      pid,
+      on,
+      changed: toChange.length,
+      unchanged: sites.length - toChange.length,
+      functions: [...new Set(sites.map((s) => s.functionName))],
+      objects: [...new Set(sites.map((s) => s.object.object.path))],
+      runtime: attached?.origin ?? 'absent',
+      injection: attached?.injection !== injectedBefore ? attached?.injection : undefined,
+      slots: slots?.changes.length ?? 0,
+      patch,
+      changedSites: toChange,
+    };
+  }
 }
 
 /** Detaching with probes still on would leave them reaching glibc's stubs while iprobe lists them as on. */
@@ -122,6 +177,7 @@ async function requireAllOffAfter(pid: number, probed: readonly ProbedObject[], 
  * IPROBE_POINT stubs call through a per-object slot that holds a `ret`
  * until the runtime's handler is stored there; store it (compare-and-swap,
  * in the same stop as the sites) for each object whose points go on.
+ * (An injected runtime's slots, this one included, are in got-redirection.ts.)
  */
 async function pointSlotChanges(
   pid: number,

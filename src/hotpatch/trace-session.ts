@@ -10,9 +10,9 @@ import { RuntimeSegment } from '../runtime/segment.js';
 import type { NameResolver } from '../runtime/symbols.js';
 import { buildTimelines, type ThreadTimeline, type TimedEvent } from '../runtime/timeline.js';
 import { probeListResolver } from './probe-names.js';
-import { processProbes } from './process-probes.js';
-import { switchProbes, type SwitchOutcome } from './probe-switch.js';
-import { attachRuntime, type AttachedRuntime } from './runtime-injection.js';
+import { Interruption } from '../util/interruption.js';
+import { ProbeSwitcher, type SwitchOutcome } from './probe-switch.js';
+import type { AttachedRuntime } from './runtime-injection.js';
 import type { SiteSelection } from './site-selection.js';
 
 export interface TraceRequest {
@@ -48,9 +48,10 @@ const EVENTS_PER_THREAD_PER_DRAIN = 4096;
 
 export async function traceProcess(request: TraceRequest): Promise<TraceResult> {
   const { pid } = request;
-  const { objects, probed } = await processProbes(pid, request.probeLists);
+  const switcher = await ProbeSwitcher.open(pid, request.probeLists);
   // A process started without the runtime gets it now, before its segment is opened.
-  const attached = await attachRuntime(pid, objects);
+  const attached = await switcher.attachRuntime();
+  const runtime = { origin: attached.origin, injection: attached.injection };
   const segment = RuntimeSegment.open(pid);
   const previousMode = segment.mode();
   const restoredMode = previousMode === 'off' || previousMode === 'count' ? previousMode : 'count';
@@ -73,17 +74,18 @@ export async function traceProcess(request: TraceRequest): Promise<TraceResult> 
   try {
     // Events an earlier session left in the rings are not part of this trace.
     segment.drainRawEvents();
+    // Probes on first, then the recording starts: the window sees every
+    // selected function from its first event on.
+    switchedOn = await switcher.switch(true, request.selection);
     segment.setMode('trace');
     collector.start();
-    switchedOn = await switchProbes({ pid, on: true, selection: request.selection, probeLists: request.probeLists });
-    request.onStarted?.(switchedOn, { origin: attached.origin, injection: attached.injection });
+    request.onStarted?.(switchedOn, runtime);
     interrupted = await interruption.sleep(request.durationMs);
   } finally {
     interruption.dispose();
     // Off first, then drain: events written until the last probe went off are kept.
-    if (switchedOn) {
-      switchedOff = await switchProbes({ pid, on: false, selection: request.selection, probeLists: request.probeLists });
-    }
+    // Only what this session switched on goes off: probes that were on stay on.
+    if (switchedOn) switchedOff = await switcher.switchSites(false, switchedOn.changedSites);
     windowMs = Date.now() - started;
     events = collector.stopTimed(segment.clock());
     segment.setMode(restoredMode);
@@ -94,44 +96,12 @@ export async function traceProcess(request: TraceRequest): Promise<TraceResult> 
     timelines: buildTimelines(events),
     events: events.length,
     counters,
-    resolve: probeListResolver(probed),
+    resolve: probeListResolver(switcher.probed),
     switchedOn: switchedOn!,
     switchedOff: switchedOff!,
-    runtime: { origin: attached.origin, injection: attached.injection },
+    runtime,
     durationMs: windowMs,
     interrupted,
     truncated: collector.full,
   };
-}
-
-/** SIGINT/SIGTERM as a request to stop waiting. */
-class Interruption {
-  private requested = false;
-  private wake: (() => void) | undefined;
-  private readonly onSignal = () => {
-    this.requested = true;
-    this.wake?.();
-  };
-
-  constructor() {
-    process.on('SIGINT', this.onSignal);
-    process.on('SIGTERM', this.onSignal);
-  }
-
-  /** Waits `ms`, or less if a signal arrives (or already has); true when interrupted. */
-  sleep(ms: number): Promise<boolean> {
-    if (this.requested) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-    });
-  }
-
-  dispose(): void {
-    process.off('SIGINT', this.onSignal);
-    process.off('SIGTERM', this.onSignal);
-  }
 }

@@ -70,9 +70,10 @@ and leaves the process running untouched.`,
         probeLists: flags.probes,
         detachRuntime: flags.detachRuntime,
       });
+      const { changedSites: _sites, ...summary } = outcome;
       process.stdout.write(
         flags.json
-          ? `${JSON.stringify({ ...outcome, injection: injectionJson(outcome.injection) }, null, 2)}\n`
+          ? `${JSON.stringify({ ...summary, injection: injectionJson(outcome.injection) }, null, 2)}\n`
           : describeOutcome(outcome, flags.detachRuntime === true),
       );
     });
