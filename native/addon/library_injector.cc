@@ -1,6 +1,7 @@
 #include "library_injector.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -30,6 +31,9 @@ constexpr milliseconds kFirstRetryPause{5};
 constexpr milliseconds kLongestRetryPause{100};
 constexpr size_t kMaxErrorMessage = 4096;
 
+// glibc's SIGSETXID (SIGRTMIN + 1), whose handler the first pthread_create installs.
+constexpr uint64_t kGlibcSetxidSignal = 33;
+
 // What dlopen() of the runtime and the runtime's start-up call (glibc 2.36,
 // traced with strace), with the arguments they pass where filters commonly
 // look at them. A filter that forbids one of these would make the load fail
@@ -55,6 +59,13 @@ const std::vector<SyscallUse>& InjectionSyscalls() {
       {SYS_ftruncate, "ftruncate", {3, 0x100000, 0, 0, 0, 0}},
       {SYS_fchmod, "fchmod", {3, 0600, 0, 0, 0, 0}},
       {SYS_unlink, "unlink", {0, 0, 0, 0, 0, 0}},
+      // The runtime's control thread (FPerf), started by its constructor.
+      {SYS_clone3, "clone3", {0, 88, 0, 0, 0, 0}, SYS_clone, "clone"},
+      {SYS_rt_sigprocmask, "rt_sigprocmask", {SIG_SETMASK, 0, 0, 8, 0, 0}},
+      {SYS_rt_sigaction, "rt_sigaction", {kGlibcSetxidSignal, 0, 0, 8, 0, 0}},
+      {SYS_write, "write", {3, 0, 14, 0, 0, 0}},
+      {SYS_set_robust_list, "set_robust_list", {0, 24, 0, 0, 0, 0}},
+      {SYS_rseq, "rseq", {0, 32, 0, 0x53053053, 0, 0}},
   };
   return uses;
 }

@@ -140,20 +140,32 @@ std::vector<std::string> ForbiddenSyscalls(pid_t pid, pid_t tid, const std::vect
                        tid);
   }
   const std::vector<std::vector<sock_filter>> filters = ReadFilters(tid);
-  for (const SyscallUse& use : uses) {
+  auto verdict_for = [&](int number, const std::array<uint64_t, 6>& args) {
     seccomp_data data{};
-    data.nr = use.number;
+    data.nr = number;
     data.arch = AUDIT_ARCH_X86_64;
     data.instruction_pointer = instruction_pointer;
-    for (size_t i = 0; i < 6; i++) data.args[i] = use.args[i];
+    for (size_t i = 0; i < 6; i++) data.args[i] = args[i];
     uint32_t verdict = SECCOMP_RET_ALLOW;
     for (const auto& filter : filters) {
       const uint32_t action = RunFilter(filter, data);
       if (ActionRank(action) < ActionRank(verdict)) verdict = action;
     }
+    return verdict;
+  };
+  auto allowed = [](uint32_t verdict) {
     const uint32_t kind = verdict & SECCOMP_RET_ACTION_FULL;
-    if (kind == SECCOMP_RET_ALLOW || kind == SECCOMP_RET_LOG) continue;
-    std::string entry = std::string(use.name) + " (" + DescribeAction(verdict) + ")";
+    return kind == SECCOMP_RET_ALLOW || kind == SECCOMP_RET_LOG;
+  };
+  for (const SyscallUse& use : uses) {
+    uint32_t verdict = verdict_for(use.number, use.args);
+    const char* name = use.name;
+    if (!allowed(verdict) && use.fallback >= 0 && verdict == (SECCOMP_RET_ERRNO | ENOSYS)) {
+      verdict = verdict_for(use.fallback, use.args);
+      name = use.fallback_name;
+    }
+    if (allowed(verdict)) continue;
+    std::string entry = std::string(name) + " (" + DescribeAction(verdict) + ")";
     bool seen = false;
     for (const std::string& f : forbidden) seen = seen || f == entry;
     if (!seen) forbidden.push_back(entry);

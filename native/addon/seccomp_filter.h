@@ -16,6 +16,9 @@ struct SyscallUse {
   int number;
   const char* name;
   std::array<uint64_t, 6> args;
+  // glibc retries with this call when the first fails with ENOSYS (clone3 -> clone); -1: none.
+  int fallback = -1;
+  const char* fallback_name = nullptr;
 };
 
 // Names of the uses the thread's filters would not allow ("openat (errno

@@ -64,7 +64,7 @@ describe('iprobe hot', () => {
 
     const text = await iprobe(['hot', pid, '--fn', 'st*', '--off']);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^switched off 2 sites in 2 functions of .*workers \(process \d+\)/);
+    expect(text.stdout).toMatch(/^runtime preloaded \(LD_PRELOAD\) in process \d+\nswitched off 2 sites in 2 functions of .*workers \(process \d+\)/);
     expect(text.stdout).toMatch(/stop window \d+\.\d+ ms, 10 threads stopped/);
     expect((await listProbes(t.pid)).functions.every((f) => f.on === 0)).toBe(true);
   });

@@ -101,7 +101,8 @@ describe.each(LAYOUTS.map((layout, i) => ({ layout, cycles: i === 0 ? 100 : 25 }
     const outcome = await switchProbes({ pid: target.pid, on: true, selection: SELECTION });
     expect(outcome.runtime).toBe('injected');
     expect(outcome.injection?.library).toMatch(/libiprobe_runtime\.so$/);
-    expect(outcome.patch?.threads).toBe(THREADS + 1);
+    // The workers, the main thread, and the runtime's control thread (started by its constructor).
+    expect(outcome.patch?.threads).toBe(THREADS + 2);
     expect(outcome.slots).toBe(slots.length);
     expect(target.maps('libiprobe_runtime').length).toBeGreaterThan(0);
 
