@@ -10,8 +10,11 @@ import { PROGRAMS, programByName } from '../programs/catalog/index.js';
 import { compareRuns, type Comparison } from '../programs/compare-runs.js';
 import type { WorkloadSize } from '../programs/program.js';
 import { instrumentedVariant, plainVariant } from '../programs/variant.js';
+import { runCommand } from '../programs/run-command.js';
+import { checkInstalled, type Availability } from '../suite/availability.js';
 import type { BenchContext, Experiment, ExperimentOutput } from '../suite/experiment.js';
 import { measureColdpatchThroughput, type ColdpatchThroughput } from './coldpatch-throughput.js';
+import { countWorkloadInstructions, type InstructionTotal } from './program-instructions.js';
 import { overheadFigure } from './overhead-figure.js';
 import { overheadMarkdown } from './overhead-markdown.js';
 
@@ -25,11 +28,15 @@ export interface ProgramOverhead {
   version: string;
   comparison: Comparison;
   throughput: ColdpatchThroughput[];
+  /** Under callgrind, at the quick workload size; absent when valgrind is not available. */
+  instructions?: { uninstrumented: InstructionTotal; coldpatched: InstructionTotal };
 }
 
 export interface OverheadResults {
   size: WorkloadSize;
   runs: number;
+  /** Whether callgrind counted instructions (it always runs the quick workloads: counts need no repetition). */
+  callgrind: Availability;
   programs: ProgramOverhead[];
 }
 
@@ -45,7 +52,8 @@ async function runProgramOverhead(ctx: BenchContext, names?: readonly string[]):
   const programs = (names ?? (ctx.quick ? QUICK_PROGRAMS : PROGRAMS.map((p) => p.name))).map(programByName);
   const size: WorkloadSize = ctx.quick ? 'quick' : 'full';
   const runs = ctx.quick ? 3 : 5;
-  const results: OverheadResults = { size, runs, programs: [] };
+  const callgrind = await checkInstalled('valgrind', 'valgrind', runCommand);
+  const results: OverheadResults = { size, runs, callgrind, programs: [] };
   for (const [i, program] of programs.entries()) {
     const step = (line: string) => ctx.progress(`${program.name} (${i + 1}/${programs.length}): ${line}`);
     const build = { cacheDir: ctx.cacheDir, progress: step };
@@ -74,7 +82,22 @@ async function runProgramOverhead(ctx: BenchContext, names?: readonly string[]):
         onRun: (label, round, result) => step(`run ${round + 1}/${runs} ${label}: ${result.seconds.toFixed(2)} s`),
       },
     );
-    results.programs.push({ program: program.name, version: plain.version, comparison, throughput });
+    const entry: ProgramOverhead = { program: program.name, version: plain.version, comparison, throughput };
+    if (callgrind.available) {
+      const count = async (label: string, binaries: Record<string, string>) => {
+        step(`count the instructions of the ${label} build under callgrind (quick workload, one run)`);
+        const countDir = path.join(dir, `callgrind-${label}`);
+        mkdirSync(countDir, { recursive: true });
+        return countWorkloadInstructions(program, binaries, countDir, 'quick');
+      };
+      const uninstrumented = await count('uninstrumented', plain.binaries);
+      const coldpatchedCount = await count('coldpatched', { ...instrumented.binaries, ...coldpatched });
+      if (uninstrumented.outputDigest !== coldpatchedCount.outputDigest) {
+        throw new Error(`${program.name}: the coldpatched build's output under callgrind differs from the uninstrumented build's`);
+      }
+      entry.instructions = { uninstrumented, coldpatched: coldpatchedCount };
+    }
+    results.programs.push(entry);
   }
   return { markdown: overheadMarkdown(results), svg: await overheadFigure(results), data: results };
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { coldpatch } from '../../coldpatch/coldpatch.js';
 import { runCommand } from '../programs/run-command.js';
 
-export const functionName = (i: number): string => `probe_target_${String(i).padStart(5, '0')}`;
+const functionName = (i: number): string => `probe_target_${String(i).padStart(5, '0')}`;
 
 export function manyFunctionsSource(functions: number): string {
   const lines = [
