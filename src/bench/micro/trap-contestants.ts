@@ -21,9 +21,7 @@ export function bpftraceContestant(builds: EmptyCallsBuilds, scale: CallScale): 
       '-c',
       `${builds.plain} ${calls}`,
     ]);
-    const hits = Number(/^@hits: ([0-9]+)$/m.exec(stdout)?.[1] ?? NaN);
-    if (hits !== calls) throw new Error(`bpftrace counted ${hits} hits for ${calls} calls`);
-    return { nsPerCall: parseEmptyCallsOutput(stdout).nsPerCall, note: `bpftrace counted ${hits} hits` };
+    return checkedHits('bpftrace', /^@hits: ([0-9]+)$/m.exec(stdout)?.[1], calls, stdout);
   };
   return {
     id: 'bpftrace-uprobe',
@@ -48,9 +46,8 @@ export function perfUprobeContestant(builds: EmptyCallsBuilds, scale: CallScale)
   let mounted = '';
   const measure = async (calls: number): Promise<MicroMeasurement> => {
     const { stdout, stderr } = await runCommand('perf', ['stat', '-x,', '-e', event, builds.plain, String(calls)]);
-    const hits = Number(new RegExp(`^([0-9]+),[^,]*,${event},`, 'm').exec(stderr)?.[1] ?? NaN);
-    if (hits !== calls) throw new Error(`perf stat counted ${hits} uprobe hits for ${calls} calls`);
-    return { nsPerCall: parseEmptyCallsOutput(stdout).nsPerCall, note: `perf stat counted ${hits} hits${mounted}` };
+    const measurement = checkedHits('perf stat', new RegExp(`^([0-9]+),[^,]*,${event},`, 'm').exec(stderr)?.[1], calls, stdout);
+    return { ...measurement, note: `${measurement.note}${mounted}` };
   };
   return {
     id: 'perf-uprobe',
@@ -89,9 +86,7 @@ export function gdbContestant(builds: EmptyCallsBuilds, scale: CallScale, workDi
   const script = path.join(workDir, 'count-breakpoint.gdb');
   const measure = async (calls: number): Promise<MicroMeasurement> => {
     const { stdout } = await runCommand('gdb', ['-q', '-nx', '-batch', '-x', script, '--args', builds.plain, String(calls)]);
-    const hits = Number(/^hits ([0-9]+)$/m.exec(stdout)?.[1] ?? NaN);
-    if (hits !== calls) throw new Error(`gdb counted ${hits} breakpoint hits for ${calls} calls`);
-    return { nsPerCall: parseEmptyCallsOutput(stdout).nsPerCall, note: `gdb counted ${hits} hits` };
+    return checkedHits('gdb', /^hits ([0-9]+)$/m.exec(stdout)?.[1], calls, stdout);
   };
   return {
     id: 'gdb-breakpoint',
@@ -123,6 +118,12 @@ export function gdbContestant(builds: EmptyCallsBuilds, scale: CallScale, workDi
     },
     measure,
   };
+}
+
+/** The program's time, once the tool's own count shows that it saw every call. */
+function checkedHits(tool: string, hits: string | undefined, calls: number, programOutput: string): MicroMeasurement {
+  if (Number(hits) !== calls) throw new Error(`${tool} counted ${hits ?? 'no'} hits for ${calls} calls`);
+  return { nsPerCall: parseEmptyCallsOutput(programOutput).nsPerCall, note: `${tool} counted ${hits} hits` };
 }
 
 async function trial(run: () => Promise<unknown>): Promise<Availability> {

@@ -18,7 +18,7 @@ export async function renderSvg(spec: PlotSpec): Promise<string> {
 }
 
 /** Common look: white background, a title, a footnote with the machine and load. */
-export function figureConfig(title: string, subtitle: string): Pick<TopLevelSpec, 'title' | 'background' | 'config'> {
+export function figureConfig(title: string, subtitle: string | string[]): Pick<TopLevelSpec, 'title' | 'background' | 'config'> {
   return {
     title: { text: title, subtitle, subtitleFontSize: 10, anchor: 'start' },
     background: 'white',
