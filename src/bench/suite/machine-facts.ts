@@ -18,8 +18,12 @@ export interface MachineFacts {
   hardwareCounters: string;
   node: string;
   gcc: string;
+  /** First line of `--version` of each comparison tool, or "not installed". */
+  tools: Record<string, string>;
   gitCommit: string;
 }
+
+const TOOLS = ['clang', 'uftrace', 'bpftrace', 'perf', 'lttng', 'gdb', 'valgrind', 'objdump'];
 
 export async function readMachineFacts(): Promise<MachineFacts> {
   const cpus = os.cpus();
@@ -35,6 +39,7 @@ export async function readMachineFacts(): Promise<MachineFacts> {
     hardwareCounters: await probeHardwareCounters(),
     node: process.version,
     gcc: await firstLine('gcc', ['--version']),
+    tools: Object.fromEntries(await Promise.all(TOOLS.map(async (tool) => [tool, await firstLine(tool, ['--version'])] as const))),
     gitCommit: await firstLine('git', ['-C', projectRoot, 'rev-parse', '--short', 'HEAD']),
   };
 }
@@ -46,6 +51,7 @@ export function machineFactsMarkdown(facts: MachineFacts, loadAverage: { start: 
     `- ${facts.distribution}, ${facts.kernel}, ${facts.virtualization}, clocksource ${facts.clocksource}`,
     `- hardware counters: ${facts.hardwareCounters}`,
     `- Node ${facts.node}, ${facts.gcc}`,
+    `- tools: ${Object.values(facts.tools).join('; ')}`,
     `- load average (1 min) at start ${loadAverage.start.toFixed(2)}, at end ${loadAverage.end.toFixed(2)}`,
   ].join('\n');
 }
@@ -84,7 +90,7 @@ async function probeHardwareCounters(): Promise<string> {
 async function firstLine(file: string, args: string[]): Promise<string> {
   try {
     return (await runCommand(file, args)).stdout.split('\n')[0]!.trim();
-  } catch {
-    return `${file}: not available`;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${file}: not installed` : `${file}: version unknown`;
   }
 }
