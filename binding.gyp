@@ -44,8 +44,11 @@
       "product_extension": "so",
       "sources": [
         "native/runtime/clock.c",
+        "native/runtime/fperf.c",
+        "native/runtime/fperf_control.c",
         "native/runtime/functions.c",
         "native/runtime/hooks.c",
+        "native/runtime/papi_loader.c",
         "native/runtime/runtime.c",
         "native/runtime/segment.c",
         "native/runtime/threads.c"
@@ -54,7 +57,9 @@
       "cflags_c": ["-std=c11"],
       "defines": ["_GNU_SOURCE"],
       "cflags!": ["-finstrument-functions"],
-      "ldflags": ["-Wl,-z,nodelete", "-Wl,-z,now", "-pthread"]
+      "ldflags": ["-Wl,-z,nodelete", "-Wl,-z,now", "-pthread"],
+      # libpapi is dlopen'ed in fperf mode only (papi_loader.c): no -lpapi here
+      "libraries": ["-ldl"]
     }
   ]
 }

@@ -1,13 +1,45 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two groups, run one after the other:
+ * - "build": compiles fixtures, coldpatches, parses, talks to servers; two
+ *   files at a time (the machines have two cores);
+ * - "live": stops and patches running multi-threaded processes and measures
+ *   their overhead; one file at a time, because a second busy file starves
+ *   the targets' threads and turns the stop deadlines and budget ratios
+ *   these tests check into a lottery.
+ */
+const LIVE = ['test/ptrace/**', 'test/hotpatch/**', 'test/fperf/**', 'test/inject/**'];
+
+const common = {
+  pool: 'forks' as const,
+  testTimeout: 120_000,
+  hookTimeout: 600_000,
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // End-to-end tests start real processes and compile fixtures: run files
-    // in separate processes, two at a time (the machines have two cores).
-    pool: 'forks',
-    maxWorkers: 2,
-    testTimeout: 120_000,
-    hookTimeout: 300_000,
+    projects: [
+      {
+        test: {
+          ...common,
+          name: 'build',
+          include: ['test/**/*.test.ts'],
+          exclude: LIVE,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          ...common,
+          name: 'live',
+          include: LIVE.map((glob) => `${glob.slice(0, -3)}/**/*.test.ts`),
+          maxWorkers: 1,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The quick start: build a fixture with -finstrument-functions, coldpatch it,
-# run the uninstrumented, instrumented and coldpatched builds side by side,
-# and show the probe list.
+# run the plain, instrumented and coldpatched builds side by side, show the
+# probe list, then switch probes on and off in the running coldpatched binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh build
@@ -19,8 +19,8 @@ echo "built $work/primes.plain and $work/primes"
 step "iprobe coldpatch $work/primes"
 iprobe coldpatch "$work/primes"
 
-step "run all three (same output, coldpatched at native speed)"
-TIMEFORMAT='  %R s'
+step "run all three (same output; the coldpatched build runs at native speed)"
+TIMEFORMAT='%R s'
 for variant in primes.plain primes primes.coldpatched; do
   printf '%-22s' "$variant"
   { time "$work/$variant" 300000 | tr '\n' ' '; } 2>&1 | tr -s ' \n' ' '
@@ -29,5 +29,20 @@ done
 
 step "iprobe probes $work/primes.coldpatched"
 iprobe probes "$work/primes.coldpatched"
+
+step "hotpatch the running coldpatched binary (started with iprobe run, probes off)"
+iprobe run -- "$work/primes.coldpatched" 200000 8 > "$work/run.out" 2> "$work/run.err" &
+for _ in $(seq 50); do grep -q 'pid ' "$work/run.err" 2>/dev/null && break; sleep 0.1; done
+pid=$(sed -n 's/^iprobe: pid \([0-9]*\),.*/\1/p' "$work/run.err")
+echo "\$ iprobe hot $pid --fn is_prime fib"
+iprobe hot "$pid" --fn is_prime fib
+sleep 1
+echo "\$ iprobe report $pid"
+iprobe report "$pid"
+echo "\$ iprobe trace $pid --fn count_primes fib --duration 500ms -o $work/trace.json"
+iprobe trace "$pid" --fn count_primes fib --duration 500ms -o "$work/trace.json"
+echo "\$ iprobe hot $pid --fn is_prime fib --off"
+iprobe hot "$pid" --fn is_prime fib --off
+wait
 echo
-echo "files are in $work"
+echo "files are in $work (open trace.json in https://ui.perfetto.dev)"

@@ -42,6 +42,7 @@ class ShmSegment : public Napi::ObjectWrap<ShmSegment> {
                         InstanceMethod<&ShmSegment::Store32>("store32"),
                         InstanceMethod<&ShmSegment::Store64>("store64"), InstanceMethod<&ShmSegment::Add32>("add32"),
                         InstanceMethod<&ShmSegment::CompareExchange32>("compareExchange32"),
+                        InstanceMethod<&ShmSegment::Wake32>("wake32"),
                         InstanceMethod<&ShmSegment::Drain>("drain"),
                         InstanceMethod<&ShmSegment::ReadStable>("readStable"),
                         InstanceMethod<&ShmSegment::Close>("close")});
@@ -119,6 +120,11 @@ class ShmSegment : public Napi::ObjectWrap<ShmSegment> {
     bool swapped = Mapping(info).CompareExchange32(offset, info[1].As<Napi::Number>().Uint32Value(),
                                                    info[2].As<Napi::Number>().Uint32Value());
     return Napi::Boolean::New(info.Env(), swapped);
+  }
+
+  Napi::Value Wake32(const Napi::CallbackInfo& info) {
+    uint64_t offset = Checked(info, 0, 4, 4);
+    return Napi::Number::New(info.Env(), Mapping(info).Wake32(offset, info[1].As<Napi::Number>().Int32Value()));
   }
 
   // drain({writeIndexOffset, readIndexOffset, eventsOffset, capacity, eventSize}, maxEvents): Buffer

@@ -1,7 +1,9 @@
 #include "shm_mapping.h"
 
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -70,6 +72,11 @@ uint32_t ShmMapping::Add32(uint64_t offset, uint32_t delta) {
 bool ShmMapping::CompareExchange32(uint64_t offset, uint32_t expected, uint32_t desired) {
   return __atomic_compare_exchange_n(reinterpret_cast<uint32_t*>(base_ + offset), &expected, desired, false,
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+int ShmMapping::Wake32(uint64_t offset, int count) {
+  long woken = syscall(SYS_futex, reinterpret_cast<uint32_t*>(base_ + offset), FUTEX_WAKE, count, nullptr, nullptr, 0);
+  return woken < 0 ? 0 : static_cast<int>(woken);
 }
 
 uint64_t ShmMapping::Drain(const RingLocation& ring, uint64_t max_events, std::vector<uint8_t>* out) {

@@ -38,6 +38,9 @@ class ShmMapping {
   void Store64(uint64_t offset, uint64_t value);
   uint32_t Add32(uint64_t offset, uint32_t delta);
   bool CompareExchange32(uint64_t offset, uint32_t expected, uint32_t desired);
+  // FUTEX_WAKE on the 32-bit word at offset (shared, not private: the waiter
+  // is another process mapping the same file). Returns the waiters woken.
+  int Wake32(uint64_t offset, int count);
 
   // Copies up to max_events pending events of one ring into *out and gives
   // their space back to the writer. Returns the number of events copied.

@@ -20,6 +20,7 @@ uint32_t iprobe_function_insert(uint64_t address, uint32_t kind, uint32_t start)
     if (__atomic_compare_exchange_n(&entry->address, &expected, address, 0, __ATOMIC_ACQ_REL,
                                     __ATOMIC_ACQUIRE)) {
       IPROBE_STORE(&entry->kind, kind);
+      IPROBE_STORE(&entry->fperf_quota, IPROBE_LOAD(&iprobe_rt.header->control.fperf_initial_quota));
       IPROBE_ADD(&iprobe_rt.header->function_count, 1);
       return i;
     }

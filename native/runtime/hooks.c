@@ -1,7 +1,9 @@
 /* The handlers that instrumented code calls: gcc's -finstrument-functions
  * hooks and the IPROBE_POINT handler. Everything here is the hot path: one
- * mode check, then thread-local work (shadow stack, own stats row, own ring). */
+ * mode check, then thread-local work (shadow stack, own stats row, own ring;
+ * in fperf mode, the function's quota instead of the shadow stack). */
 #include "clock.h"
+#include "fperf.h"
 #include "functions.h"
 #include "shadow_stack.h"
 #include "stats.h"
@@ -21,7 +23,7 @@ IPROBE_INLINE struct iprobe_thread *hook_begin(struct iprobe_header **h, uint32_
   *h = iprobe_rt.header;
   if (IPROBE_UNLIKELY(!*h) && !(*h = iprobe_start_from_hook())) return 0;
   *mode = IPROBE_LOAD(&(*h)->control.mode);
-  if (*mode != IPROBE_MODE_COUNT && *mode != IPROBE_MODE_TRACE) return 0;
+  if (*mode == IPROBE_MODE_OFF || *mode > IPROBE_MODE_FPERF) return 0;
   return iprobe_thread_enter(*h);
 }
 
@@ -32,7 +34,9 @@ IPROBE_EXPORT void __cyg_profile_func_enter(void *function, void *call_site) {
   if (!t) return;
   uint32_t id = iprobe_function_lookup((uint64_t)function, IPROBE_FUNCTION_CODE);
   iprobe_stat_call(t, id);
-  if (IPROBE_LIKELY(!t->untimed)) {
+  if (mode == IPROBE_MODE_FPERF) {
+    if (id != IPROBE_NO_FUNCTION) iprobe_fperf_entry(t, id, (uint64_t)function, HOOK_SP());
+  } else if (IPROBE_LIKELY(!t->untimed)) {
     uint64_t now = iprobe_clock_now();
     struct iprobe_frame *f = iprobe_frame_push(t, (uint64_t)function, id, HOOK_SP(), now);
     if (f && mode == IPROBE_MODE_TRACE) {
@@ -50,7 +54,9 @@ IPROBE_EXPORT void __cyg_profile_func_exit(void *function, void *call_site) {
   uint32_t mode;
   struct iprobe_thread *t = hook_begin(&h, &mode);
   if (!t) return;
-  if (IPROBE_LIKELY(!t->untimed)) {
+  if (mode == IPROBE_MODE_FPERF) {
+    iprobe_fperf_exit(t, (uint64_t)function, HOOK_SP(), HOOK_TAIL_CALLED(call_site));
+  } else if (IPROBE_LIKELY(!t->untimed)) {
     iprobe_frame_pop(t, (uint64_t)function, (uint64_t)call_site, HOOK_SP(), HOOK_TAIL_CALLED(call_site),
                      iprobe_clock_now());
   }

@@ -1,5 +1,5 @@
 /*
- * The shared-memory layout of one traced process, version 1.
+ * The shared-memory layout of one traced process, version 2.
  *
  * This header is the contract between the runtime (the writer, in the target
  * process) and the readers (src/runtime/layout.ts mirrors every offset; the
@@ -12,6 +12,9 @@
  *   header.slots_offset            struct iprobe_thread_slot[thread_capacity]
  *   header.stats_offset            struct iprobe_stat[thread_capacity][function_capacity]
  *   header.rings_offset            struct iprobe_event[thread_capacity][ring_capacity]
+ *   header.fperf_offset            struct iprobe_fperf_block (FPerf configuration and status)
+ *   header.fperf_retired_offset    struct iprobe_fperf_row[function_capacity]
+ *   header.fperf_rows_offset       struct iprobe_fperf_row[thread_capacity][function_capacity]
  *
  * Every region starts on a page boundary. All multi-byte fields are native
  * (little-endian) and naturally aligned; 64-bit fields are read and written
@@ -23,14 +26,18 @@
 #include <stdint.h>
 
 #define IPROBE_MAGIC 0x314d485342525049ull /* "IPRBSHM1" read as little-endian bytes */
-#define IPROBE_LAYOUT_VERSION 1u
+#define IPROBE_LAYOUT_VERSION 2u
 #define IPROBE_SEGMENT_PREFIX "/iprobe." /* shm_open name; the file is /dev/shm/iprobe.<pid> */
+
+#define IPROBE_FPERF_MAX_EVENTS 8
+#define IPROBE_FPERF_NAME_SIZE 64  /* a PAPI event name, NUL-terminated */
+#define IPROBE_FPERF_TEXT_SIZE 256 /* an error message, NUL-terminated */
 
 enum iprobe_mode {
   IPROBE_MODE_OFF = 0,
   IPROBE_MODE_COUNT = 1,
   IPROBE_MODE_TRACE = 2,
-  IPROBE_MODE_FPERF = 3, /* reserved for the FPerf issue; version 1 runtimes treat it as off */
+  IPROBE_MODE_FPERF = 3, /* calls, and PAPI counter samples within each function's quota */
 };
 
 enum iprobe_clock {
@@ -47,10 +54,19 @@ enum iprobe_process_state {
 struct iprobe_control {
   uint32_t mode;             /* enum iprobe_mode */
   uint32_t reset_generation; /* bumped by the controller to zero all statistics */
-  /* FPerf (not used by version 1): quota refills and counter selection. */
-  uint32_t fperf_refill_generation;
-  uint32_t fperf_event_set;
-  uint64_t fperf_reserved[6];
+  uint32_t fperf_refill_generation; /* bumped at each quota refill (informative: readers see the daemon alive) */
+  /* bumped after the controller wrote fperf.event_names: the runtime's control
+   * thread, which futex-waits on this word, (re)configures PAPI and answers in
+   * fperf.answered_request */
+  uint32_t fperf_request;
+  /* bumped at the start of each profiling session: a thread drops the sampled
+   * frames an earlier session left open instead of closing them with its counts */
+  uint32_t fperf_session;
+  uint32_t reserved;
+  /* the quota a function gets when it enters the table (the controller's
+   * "no budget": functions first called during a window are sampled too) */
+  int64_t fperf_initial_quota;
+  uint64_t fperf_reserved[4];
 };
 
 struct iprobe_header {
@@ -99,6 +115,13 @@ struct iprobe_header {
   uint64_t uninitialized_drops; /* hooks that arrived while the runtime was still starting */
   uint64_t counters_reserved[5];
 
+  /* FPerf geometry */
+  uint64_t fperf_offset;
+  uint64_t fperf_retired_offset;
+  uint64_t fperf_rows_offset;
+  uint32_t fperf_row_size;   /* sizeof(struct iprobe_fperf_row) */
+  uint32_t fperf_max_events; /* IPROBE_FPERF_MAX_EVENTS */
+
   /* the control block sits on its own cache line: the controller writes it, every hook reads it */
   struct iprobe_control control __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
@@ -109,11 +132,15 @@ enum iprobe_function_kind {
   IPROBE_FUNCTION_POINT = 2, /* key is the address of an IPROBE_POINT site */
 };
 
+enum iprobe_function_flags {
+  IPROBE_FUNCTION_FPERF_SAMPLED = 1, /* sampled at least once since the controller last cleared it */
+};
+
 struct iprobe_function {
   uint64_t address; /* key; 0 = empty slot; published last, by CAS */
   uint32_t kind;    /* enum iprobe_function_kind */
-  uint32_t flags;   /* reserved (FPerf: selected for counter reads) */
-  int64_t fperf_quota; /* reserved (FPerf: samples left, refilled by the controller) */
+  uint32_t flags;   /* enum iprobe_function_flags: set by the runtime (atomic or), cleared by the controller */
+  int64_t fperf_quota; /* samples left: stored by the controller, decremented by the runtime (may dip below 0) */
   uint64_t reserved[5];
 };
 
@@ -140,7 +167,9 @@ struct iprobe_thread_slot {
   uint32_t stats_generation; /* control.reset_generation its stats row belongs to */
   uint64_t write_index;      /* events ever written; release-stored after the event */
   uint64_t dropped;          /* events dropped because the ring was full */
-  uint64_t reserved[4];
+  uint32_t fperf_state;      /* enum iprobe_fperf_thread_state */
+  int32_t fperf_error;       /* PAPI error code of a failed event set (text: fperf.thread_error) */
+  uint64_t reserved[3];
   /* written by the reader, on its own cache line */
   uint64_t read_index __attribute__((aligned(64))); /* events ever consumed; release-stored */
   uint64_t reader_reserved[7];
@@ -166,10 +195,74 @@ struct iprobe_event {
   uint16_t depth; /* shadow-stack depth of the frame (1 = outermost), saturated */
 };
 
+enum iprobe_fperf_state {
+  IPROBE_FPERF_IDLE = 0,    /* nothing asked yet */
+  IPROBE_FPERF_LOADING = 1, /* the control thread is working on a request */
+  IPROBE_FPERF_READY = 2,   /* the events of the answered request can be sampled */
+  IPROBE_FPERF_FAILED = 3,  /* see error and papi_error; hooks count calls only */
+};
+
+enum iprobe_fperf_thread_state {
+  IPROBE_FPERF_THREAD_NONE = 0,     /* has not sampled */
+  IPROBE_FPERF_THREAD_COUNTING = 1, /* owns a started event set */
+  IPROBE_FPERF_THREAD_FAILED = 2,   /* its event set could not be made: fperf_error */
+  IPROBE_FPERF_THREAD_LIMITED = 3,  /* over IPROBE_FPERF_THREADS: does not sample */
+};
+
+/* One page. The controller writes the request part, then bumps
+ * control.fperf_request; everything else is the runtime's. */
+struct iprobe_fperf_block {
+  uint32_t event_count;
+  uint32_t reserved0;
+  char event_names[IPROBE_FPERF_MAX_EVENTS][IPROBE_FPERF_NAME_SIZE];
+
+  uint32_t state;            /* enum iprobe_fperf_state */
+  uint32_t answered_request; /* the fperf_request the state describes; release-stored last */
+  int32_t papi_error;        /* PAPI's error code when FAILED (0 when the failure is not PAPI's) */
+  uint32_t papi_version;     /* PAPI_VER_CURRENT of the libpapi loaded */
+  uint32_t control_tid;      /* the control thread; 0 when there is none (forked child) */
+  uint32_t configuration;    /* generation of the event configuration threads build their sets from */
+  char error[IPROBE_FPERF_TEXT_SIZE];
+  uint64_t setup_ns;         /* the last request's work: dlopen, init, warm-up event set */
+
+  /* atomic adds by the hooks' slow paths */
+  uint64_t thread_sets;         /* per-thread event sets created */
+  uint64_t thread_set_failures;
+  uint64_t thread_set_ns;       /* time the hooks spent creating them */
+  uint64_t thread_limit_drops;  /* samples not taken: the thread is over IPROBE_FPERF_THREADS */
+  uint64_t depth_drops;         /* samples not taken: too many sampled frames open on the thread */
+  uint64_t lost_samples;        /* sampled frames whose exit never came (longjmp, thread exit, new session) */
+  uint64_t read_failures;
+  uint64_t fperf_reserved[4];
+  char thread_error[IPROBE_FPERF_TEXT_SIZE]; /* PAPI's text for the last per-thread failure */
+
+  /* the process's CPU time, recorded by the runtime's destructor at exit() */
+  uint64_t exit_user_ns;
+  uint64_t exit_system_ns;
+  uint32_t exit_recorded;
+  uint32_t reserved1;
+};
+
+/* One function's samples on one thread. Inclusive: everything between the
+ * entry and exit reads. Exclusive: inclusive minus the inclusive counts of
+ * the sampled activations nested directly inside it (unsampled callees stay
+ * in their caller's exclusive counts). Both less the counts the sampling's
+ * own reads add (estimated per thread), so either can dip below zero for a
+ * function that does next to nothing. */
+struct iprobe_fperf_row {
+  uint64_t samples;
+  uint64_t sample_ticks; /* clock ticks the sampling itself took in the hooks (reads and bookkeeping) */
+  int64_t inclusive[IPROBE_FPERF_MAX_EVENTS];
+  int64_t exclusive[IPROBE_FPERF_MAX_EVENTS];
+};
+
 _Static_assert(sizeof(struct iprobe_control) == 64, "control block is one cache line");
 _Static_assert(sizeof(struct iprobe_function) == 64, "function entry size");
 _Static_assert(sizeof(struct iprobe_stat) == 32, "stat entry size");
 _Static_assert(sizeof(struct iprobe_thread_slot) == 128, "thread slot size");
 _Static_assert(sizeof(struct iprobe_event) == 32, "event size");
+_Static_assert(sizeof(struct iprobe_fperf_block) <= 4096, "fperf block fits a page");
+_Static_assert(sizeof(struct iprobe_fperf_row) == 144, "fperf row size");
+_Static_assert(sizeof(struct iprobe_header) == 384, "header size");
 
 #endif

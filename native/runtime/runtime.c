@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include "clock.h"
+#include "fperf.h"
+#include "fperf_config.h"
 #include "segment.h"
 #include "threads.h"
 
@@ -38,6 +41,7 @@ static uint32_t IPROBE_NOINSTR env_mode(void) {
   const char *text = getenv("IPROBE_MODE");
   if (text && strcmp(text, "count") == 0) return IPROBE_MODE_COUNT;
   if (text && strcmp(text, "trace") == 0) return IPROBE_MODE_TRACE;
+  if (text && strcmp(text, "fperf") == 0) return IPROBE_MODE_FPERF; /* calls only until a controller configures events */
   return IPROBE_MODE_OFF; /* injected into a live process: the controller decides */
 }
 
@@ -71,8 +75,16 @@ struct iprobe_header *iprobe_start_from_hook(void) {
   return h;
 }
 
+/* The control thread is started here, not in start(): start() can run inside
+ * a hook (another library's instrumented constructor), where creating a
+ * thread is not safe. */
 __attribute__((constructor, no_instrument_function)) static void runtime_constructor(void) {
   if (claim_start()) start();
+  if (IPROBE_LOAD_ACQUIRE(&start_state) == READY) iprobe_fperf_start_control_thread();
+}
+
+static uint64_t IPROBE_NOINSTR timeval_ns(struct timeval tv) {
+  return (uint64_t)tv.tv_sec * 1000000000u + (uint64_t)tv.tv_usec * 1000u;
 }
 
 /* exit(): the segment's name goes, the mapping stays (other threads may
@@ -81,6 +93,13 @@ __attribute__((destructor, no_instrument_function)) static void runtime_destruct
   struct iprobe_header *h = iprobe_rt.header;
   if (!h) return;
   iprobe_thread_flush_current();
+  /* for a controller that measures the run (iprobe fperf -- prog): the process's CPU time */
+  struct rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) == 0) {
+    IPROBE_STORE(&iprobe_rt.fperf->exit_user_ns, timeval_ns(usage.ru_utime));
+    IPROBE_STORE(&iprobe_rt.fperf->exit_system_ns, timeval_ns(usage.ru_stime));
+    IPROBE_STORE_RELEASE(&iprobe_rt.fperf->exit_recorded, 1);
+  }
   IPROBE_STORE_RELEASE(&h->process_state, IPROBE_PROCESS_EXITED);
   iprobe_segment_unlink();
 }
@@ -99,6 +118,7 @@ static void IPROBE_NOINSTR after_fork_child(void) {
       .ring_capacity = parent->ring_capacity,
   };
   IPROBE_STORE(&iprobe_rt.header, 0);
+  iprobe_fperf_after_fork(iprobe_tls.thread);
   if (iprobe_segment_create(&geometry, IPROBE_LOAD(&parent->control.mode), iprobe_rt.clock) != 0) {
     IPROBE_STORE(&start_state, FAILED);
   } else {
@@ -106,6 +126,7 @@ static void IPROBE_NOINSTR after_fork_child(void) {
     memcpy(iprobe_rt.functions, parent_functions, (size_t)geometry.function_capacity * sizeof *parent_functions);
     h->function_count = IPROBE_LOAD(&parent->function_count);
     h->control = parent->control;
+    h->control.fperf_request = 0; /* the child has no control thread to answer it */
   }
   iprobe_thread_rebind_after_fork();
   munmap(parent, parent_size);

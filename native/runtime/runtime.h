@@ -16,6 +16,9 @@ struct iprobe_runtime {
   struct iprobe_thread_slot *slots;
   struct iprobe_stat *stats;
   struct iprobe_event *rings;
+  struct iprobe_fperf_block *fperf;
+  struct iprobe_fperf_row *fperf_retired;
+  struct iprobe_fperf_row *fperf_rows;
   uint32_t function_capacity;
   uint32_t function_shift; /* 64 - log2(function_capacity), for the hash */
   uint32_t thread_capacity;

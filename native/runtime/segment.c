@@ -65,7 +65,13 @@ int iprobe_segment_create(const struct iprobe_geometry *g, uint32_t mode, uint32
   uint64_t stats_offset = slots_offset + page_align((uint64_t)g->thread_capacity * sizeof(struct iprobe_thread_slot));
   uint64_t rings_offset =
       stats_offset + page_align((uint64_t)g->thread_capacity * g->function_capacity * sizeof(struct iprobe_stat));
-  uint64_t total = rings_offset + page_align((uint64_t)g->thread_capacity * g->ring_capacity * sizeof(struct iprobe_event));
+  uint64_t fperf_offset =
+      rings_offset + page_align((uint64_t)g->thread_capacity * g->ring_capacity * sizeof(struct iprobe_event));
+  uint64_t fperf_retired_offset = fperf_offset + page_align(sizeof(struct iprobe_fperf_block));
+  uint64_t fperf_rows_offset =
+      fperf_retired_offset + page_align((uint64_t)g->function_capacity * sizeof(struct iprobe_fperf_row));
+  uint64_t total =
+      fperf_rows_offset + page_align((uint64_t)g->thread_capacity * g->function_capacity * sizeof(struct iprobe_fperf_row));
 
   char name[sizeof segment_name];
   format_name(name, sizeof name, getpid());
@@ -105,6 +111,11 @@ int iprobe_segment_create(const struct iprobe_geometry *g, uint32_t mode, uint32
   h->slots_offset = slots_offset;
   h->stats_offset = stats_offset;
   h->rings_offset = rings_offset;
+  h->fperf_offset = fperf_offset;
+  h->fperf_retired_offset = fperf_retired_offset;
+  h->fperf_rows_offset = fperf_rows_offset;
+  h->fperf_row_size = sizeof(struct iprobe_fperf_row);
+  h->fperf_max_events = IPROBE_FPERF_MAX_EVENTS;
   h->control.mode = mode;
   dl_iterate_phdr(first_object_bias, &h->exe_load_bias);
 
@@ -117,6 +128,9 @@ int iprobe_segment_create(const struct iprobe_geometry *g, uint32_t mode, uint32
   iprobe_rt.slots = (struct iprobe_thread_slot *)(base + slots_offset);
   iprobe_rt.stats = (struct iprobe_stat *)(base + stats_offset);
   iprobe_rt.rings = (struct iprobe_event *)(base + rings_offset);
+  iprobe_rt.fperf = (struct iprobe_fperf_block *)(base + fperf_offset);
+  iprobe_rt.fperf_retired = (struct iprobe_fperf_row *)(base + fperf_retired_offset);
+  iprobe_rt.fperf_rows = (struct iprobe_fperf_row *)(base + fperf_rows_offset);
   iprobe_rt.function_capacity = g->function_capacity;
   iprobe_rt.function_shift = 64u - (uint32_t)__builtin_ctz(g->function_capacity);
   iprobe_rt.thread_capacity = g->thread_capacity;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fperf.h"
 #include "shadow_stack.h"
 
 __thread struct iprobe_tls iprobe_tls __attribute__((tls_model("initial-exec")));
@@ -24,6 +25,19 @@ static struct iprobe_stat *IPROBE_NOINSTR stats_row(uint32_t slot) {
   return iprobe_rt.stats + (uint64_t)slot * iprobe_rt.function_capacity;
 }
 
+static struct iprobe_fperf_row *IPROBE_NOINSTR fperf_row(uint32_t slot) {
+  return iprobe_rt.fperf_rows + (uint64_t)slot * iprobe_rt.function_capacity;
+}
+
+static void IPROBE_NOINSTR fold_fperf(struct iprobe_fperf_row *into, const struct iprobe_fperf_row *from) {
+  IPROBE_ADD(&into->samples, from->samples);
+  IPROBE_ADD(&into->sample_ticks, from->sample_ticks);
+  for (int e = 0; e < IPROBE_FPERF_MAX_EVENTS; e++) {
+    IPROBE_ADD(&into->inclusive[e], from->inclusive[e]);
+    IPROBE_ADD(&into->exclusive[e], from->exclusive[e]);
+  }
+}
+
 /* Moves an exited thread's statistics into the retired row. The fold
  * sequence is a seqlock for readers, who sum retired and every row: while it
  * is odd they retry. Returns 0 if another fold (or a reset by the controller)
@@ -36,6 +50,7 @@ static int IPROBE_NOINSTR fold_into_retired(uint32_t slot) {
     return 0;
   }
   struct iprobe_stat *row = stats_row(slot);
+  struct iprobe_fperf_row *samples = fperf_row(slot);
   int current = IPROBE_LOAD(&iprobe_rt.slots[slot].stats_generation) ==
                 IPROBE_LOAD(&h->control.reset_generation);
   for (uint32_t i = 0; i < iprobe_rt.function_capacity; i++) {
@@ -44,8 +59,10 @@ static int IPROBE_NOINSTR fold_into_retired(uint32_t slot) {
       IPROBE_ADD(&iprobe_rt.retired[i].calls, row[i].calls);
       IPROBE_ADD(&iprobe_rt.retired[i].total_ticks, row[i].total_ticks);
       IPROBE_ADD(&iprobe_rt.retired[i].self_ticks, row[i].self_ticks);
+      if (samples[i].samples) fold_fperf(&iprobe_rt.fperf_retired[i], &samples[i]);
     }
     memset(&row[i], 0, sizeof row[i]);
+    if (samples[i].samples) memset(&samples[i], 0, sizeof samples[i]);
   }
   IPROBE_STORE_RELEASE(&h->fold_sequence, seq + 2);
   return 1;
@@ -82,11 +99,14 @@ static void IPROBE_NOINSTR bind_slot(struct iprobe_thread *t, uint32_t slot) {
   struct iprobe_thread_slot *s = &iprobe_rt.slots[slot];
   t->slot = s;
   t->stats = stats_row(slot);
+  t->fperf_rows = fperf_row(slot);
   t->ring = iprobe_rt.rings + (uint64_t)slot * iprobe_rt.ring_capacity;
   t->write_index = IPROBE_LOAD(&s->write_index);
   t->cached_read_index = IPROBE_LOAD_ACQUIRE(&s->read_index);
   t->reset_generation = IPROBE_LOAD(&iprobe_rt.header->control.reset_generation);
   IPROBE_STORE(&s->tid, t->tid);
+  IPROBE_STORE(&s->fperf_state, IPROBE_FPERF_THREAD_NONE);
+  IPROBE_STORE(&s->fperf_error, 0);
   IPROBE_STORE(&s->generation, s->generation + 1);
   IPROBE_STORE_RELEASE(&s->stats_generation, t->reset_generation);
   note_slot_used(slot);
@@ -131,6 +151,15 @@ void iprobe_thread_reset_stats(struct iprobe_thread *t) {
     IPROBE_STORE(&t->stats[i].calls, 0);
     IPROBE_STORE(&t->stats[i].total_ticks, 0);
     IPROBE_STORE(&t->stats[i].self_ticks, 0); /* `active` stays: those frames are still open */
+    if (IPROBE_LOAD(&t->fperf_rows[i].samples)) {
+      struct iprobe_fperf_row *r = &t->fperf_rows[i];
+      IPROBE_STORE(&r->samples, 0);
+      IPROBE_STORE(&r->sample_ticks, 0);
+      for (int e = 0; e < IPROBE_FPERF_MAX_EVENTS; e++) {
+        IPROBE_STORE(&r->inclusive[e], 0);
+        IPROBE_STORE(&r->exclusive[e], 0);
+      }
+    }
   }
   IPROBE_STORE_RELEASE(&t->slot->stats_generation, generation);
 }
@@ -151,6 +180,7 @@ static void IPROBE_NOINSTR thread_exit(void *arg) {
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
   if (iprobe_rt.header) {
     close_open_frames(t);
+    iprobe_fperf_thread_exit(t);
     if (t->slot) IPROBE_STORE_RELEASE(&t->slot->state, IPROBE_SLOT_EXITED);
     IPROBE_ADD(&iprobe_rt.header->threads_exited, 1);
   }
@@ -184,6 +214,7 @@ void iprobe_thread_rebind_after_fork(void) {
   t->tid = (uint32_t)gettid();
   t->slot = 0;
   t->stats = 0;
+  t->fperf_rows = 0;
   t->ring = 0;
   if (!iprobe_rt.header) return;
   if (claim_slot(t)) {

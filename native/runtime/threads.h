@@ -26,9 +26,13 @@ struct iprobe_frame {
   uint32_t flags;
 };
 
+struct iprobe_fperf_thread;
+
 struct iprobe_thread {
   struct iprobe_thread_slot *slot; /* NULL: no slot was free; stats go to retired, events are dropped */
   struct iprobe_stat *stats;       /* the slot's stats row */
+  struct iprobe_fperf_row *fperf_rows; /* the slot's FPerf row (NULL without a slot: no samples) */
+  struct iprobe_fperf_thread *fperf;   /* FPerf sampling state, from the thread's first sample on */
   struct iprobe_event *ring;
   uint64_t write_index;
   uint64_t cached_read_index; /* refreshed from the slot only when the ring looks full */

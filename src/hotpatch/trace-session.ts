@@ -10,8 +10,8 @@ import { RuntimeSegment } from '../runtime/segment.js';
 import type { NameResolver } from '../runtime/symbols.js';
 import { buildTimelines, type ThreadTimeline, type TimedEvent } from '../runtime/timeline.js';
 import { probeListResolver } from './probe-names.js';
-import { processProbes } from './process-probes.js';
-import { switchProbes, type SwitchOutcome } from './probe-switch.js';
+import { Interruption } from '../util/interruption.js';
+import { ProbeSwitcher, type SwitchOutcome } from './probe-switch.js';
 import type { SiteSelection } from './site-selection.js';
 
 export interface TraceRequest {
@@ -45,7 +45,7 @@ const EVENTS_PER_THREAD_PER_DRAIN = 4096;
 
 export async function traceProcess(request: TraceRequest): Promise<TraceResult> {
   const { pid } = request;
-  const { probed } = await processProbes(pid, request.probeLists);
+  const switcher = await ProbeSwitcher.open(pid, request.probeLists);
   const segment = RuntimeSegment.open(pid);
   const previousMode = segment.mode();
   const restoredMode = previousMode === 'off' || previousMode === 'count' ? previousMode : 'count';
@@ -68,17 +68,18 @@ export async function traceProcess(request: TraceRequest): Promise<TraceResult> 
   try {
     // Events an earlier session left in the rings are not part of this trace.
     segment.drainRawEvents();
+    // Probes on first, then the recording starts: the window sees every
+    // selected function from its first event on.
+    switchedOn = await switcher.switch(true, request.selection);
     segment.setMode('trace');
     collector.start();
-    switchedOn = await switchProbes({ pid, on: true, selection: request.selection, probeLists: request.probeLists });
     request.onStarted?.(switchedOn);
     interrupted = await interruption.sleep(request.durationMs);
   } finally {
     interruption.dispose();
     // Off first, then drain: events written until the last probe went off are kept.
-    if (switchedOn) {
-      switchedOff = await switchProbes({ pid, on: false, selection: request.selection, probeLists: request.probeLists });
-    }
+    // Only what this session switched on goes off: probes that were on stay on.
+    if (switchedOn) switchedOff = await switcher.switchSites(false, switchedOn.changedSites);
     windowMs = Date.now() - started;
     events = collector.stopTimed(segment.clock());
     segment.setMode(restoredMode);
@@ -89,43 +90,11 @@ export async function traceProcess(request: TraceRequest): Promise<TraceResult> 
     timelines: buildTimelines(events),
     events: events.length,
     counters,
-    resolve: probeListResolver(probed),
+    resolve: probeListResolver(switcher.probed),
     switchedOn: switchedOn!,
     switchedOff: switchedOff!,
     durationMs: windowMs,
     interrupted,
     truncated: collector.full,
   };
-}
-
-/** SIGINT/SIGTERM as a request to stop waiting. */
-class Interruption {
-  private requested = false;
-  private wake: (() => void) | undefined;
-  private readonly onSignal = () => {
-    this.requested = true;
-    this.wake?.();
-  };
-
-  constructor() {
-    process.on('SIGINT', this.onSignal);
-    process.on('SIGTERM', this.onSignal);
-  }
-
-  /** Waits `ms`, or less if a signal arrives (or already has); true when interrupted. */
-  sleep(ms: number): Promise<boolean> {
-    if (this.requested) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-    });
-  }
-
-  dispose(): void {
-    process.off('SIGINT', this.onSignal);
-    process.off('SIGTERM', this.onSignal);
-  }
 }

@@ -18,6 +18,7 @@ interface RawShmSegment {
   store64(offset: number, value: bigint): void;
   add32(offset: number, delta: number): number;
   compareExchange32(offset: number, expected: number, desired: number): boolean;
+  wake32(offset: number, count: number): number;
   drain(ring: RingLocation, maxEvents: number): Buffer;
   readStable(seqOffset: number, ranges: Float64Array, attempts: number): Buffer | null;
   close(): void;
@@ -81,6 +82,10 @@ export class ShmMapping {
   }
   compareExchange32(offset: number, expected: number, desired: number): boolean {
     return this.raw.compareExchange32(offset, expected, desired);
+  }
+  /** Wakes up to `count` threads (of any process) futex-waiting on the 32-bit word at offset. */
+  wake32(offset: number, count = 1): number {
+    return this.raw.wake32(offset, count);
   }
   /** Copies a ring's pending events (at most maxEvents) and frees their space for the writer. */
   drain(ring: RingLocation, maxEvents: number): Buffer {

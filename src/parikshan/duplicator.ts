@@ -29,7 +29,7 @@ export function createDuplicator(config: DuplicatorConfig, log: Logger): MirrorS
     config.metrics,
   );
   server.on('connection', (client) => {
-    const link = hub.createLink();
+    const link = hub.createLink({ afterOlder: true });
     const pipe = startMirroredPipe(client, config.production, link, hub.ctx.stats, 'requests', (closed) =>
       service.untrack(closed),
     );

@@ -1,5 +1,5 @@
-import { createHash, type Hash } from 'node:crypto';
 import type { NoiseFilter } from './noise-filter.js';
+import { StreamHash } from './stream-hash.js';
 
 /**
  * How many leading bytes of each exchange are kept to show where two
@@ -21,30 +21,37 @@ export interface ExchangeSummary {
   length: number;
   /** Bytes left after removing --ignore ranges; these are what is hashed. */
   comparedLength: number;
-  digest: string;
-  /** First EXCHANGE_HEAD_BYTES of the compared (masked) bytes. */
+  /** StreamHash of the compared bytes. */
+  digest: number;
+  /** First EXCHANGE_HEAD_BYTES of the compared (masked) bytes; the recorder's own buffer, valid until it records again. */
   head: Buffer;
   /** Where the exchange starts in this side's output stream. */
   outputOffset: number;
 }
 
-const EMPTY_DIGEST = createHash('md5').digest('hex');
-
-/** Accumulates one side's output for one exchange: a streaming hash plus the head. */
+/**
+ * Accumulates one side's output for one exchange: a streaming hash plus the
+ * head. One recorder serves a side's exchanges one after the other, with one
+ * head buffer, so recording allocates nothing per exchange but the summary;
+ * whoever keeps a summary for later copies its head.
+ */
 export class ExchangeRecorder {
-  private hash: Hash | undefined;
-  private headParts: Buffer[] = [];
+  private readonly hash = new StreamHash();
+  private head: Buffer | undefined;
   private headBytes = 0;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private rawLength = 0;
-  private comparedBytes = 0;
 
   constructor(
-    readonly index: number,
-    readonly outputOffset: number,
+    private exchangeIndex: number,
+    private outputOffset: number,
     private readonly filter: NoiseFilter | undefined,
   ) {}
+
+  get index(): number {
+    return this.exchangeIndex;
+  }
 
   get length(): number {
     return this.rawLength;
@@ -61,16 +68,23 @@ export class ExchangeRecorder {
     if (this.pendingBytes >= MASK_WINDOW_BYTES) this.flushPending();
   }
 
-  finish(): ExchangeSummary {
+  /** Ends the exchange and returns its summary; the recorder then records the next one, from `nextOutputOffset` in the side's output. */
+  finish(nextOutputOffset: number): ExchangeSummary {
     this.flushPending();
-    return {
-      index: this.index,
+    const summary: ExchangeSummary = {
+      index: this.exchangeIndex,
       length: this.rawLength,
-      comparedLength: this.comparedBytes,
-      digest: this.hash ? this.hash.digest('hex') : EMPTY_DIGEST,
-      head: this.headParts.length === 1 ? this.headParts[0]! : Buffer.concat(this.headParts),
+      comparedLength: this.hash.length,
+      digest: this.hash.digest(),
+      head: this.head ? this.head.subarray(0, this.headBytes) : EMPTY_HEAD,
       outputOffset: this.outputOffset,
     };
+    this.exchangeIndex++;
+    this.outputOffset = nextOutputOffset;
+    this.hash.reset();
+    this.headBytes = 0;
+    this.rawLength = 0;
+    return summary;
   }
 
   private flushPending(): void {
@@ -83,16 +97,16 @@ export class ExchangeRecorder {
 
   private absorb(bytes: Buffer): void {
     if (bytes.length === 0) return;
-    (this.hash ??= createHash('md5')).update(bytes);
-    this.comparedBytes += bytes.length;
+    this.hash.update(bytes);
     if (this.headBytes < EXCHANGE_HEAD_BYTES) {
-      // Copy: the chunk's memory belongs to a socket read and may be large.
-      const part = Buffer.from(bytes.subarray(0, EXCHANGE_HEAD_BYTES - this.headBytes));
-      this.headParts.push(part);
-      this.headBytes += part.length;
+      // Copied: the chunk's memory belongs to a socket read and may be large.
+      this.head ??= Buffer.allocUnsafeSlow(EXCHANGE_HEAD_BYTES);
+      this.headBytes += bytes.copy(this.head, this.headBytes, 0, EXCHANGE_HEAD_BYTES - this.headBytes);
     }
   }
 }
+
+const EMPTY_HEAD = Buffer.alloc(0);
 
 /** Exchanges match when their compared bytes hash alike. */
 export function exchangesMatch(production: ExchangeSummary, replica: ExchangeSummary): boolean {

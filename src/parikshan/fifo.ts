@@ -18,6 +18,11 @@ export class Fifo<T> {
     return this.items[this.head];
   }
 
+  /** The item pushed last, if it is still queued. */
+  peekLast(): T | undefined {
+    return this.length > 0 ? this.items[this.items.length - 1] : undefined;
+  }
+
   shift(): T | undefined {
     if (this.head >= this.items.length) return undefined;
     const item = this.items[this.head];

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { BufferBudget } from './buffer-budget.js';
+import { ConnectionOrder } from './connection-order.js';
 import { DivergenceLog } from './divergence-log.js';
 import { MirrorStats } from './mirror-stats.js';
 import type { NoiseFilter } from './noise-filter.js';
@@ -26,6 +27,7 @@ export interface MirrorLimits {
 export class MirrorHub {
   readonly ctx: MirrorContext;
   private readonly links = new Set<ReplicaLink>();
+  private readonly order = new ConnectionOrder();
   private nextConnectionId = 1;
   private readonly startedAt = Date.now();
 
@@ -50,9 +52,13 @@ export class MirrorHub {
     };
   }
 
-  /** A replica link for a new production connection; it unregisters itself when finished. */
-  createLink(): ReplicaLink {
-    const link = new ReplicaLink(this.nextConnectionId++, this.ctx);
+  /**
+   * A replica link for a new production connection; it unregisters itself when
+   * finished. With `afterOlder`, its replica side starts only once the older
+   * connections' have caught up with production (see ConnectionOrder).
+   */
+  createLink({ afterOlder = false } = {}): ReplicaLink {
+    const link = new ReplicaLink(this.nextConnectionId++, this.ctx, afterOlder ? this.order : undefined);
     this.links.add(link);
     link.onFinished(() => this.links.delete(link));
     return link;

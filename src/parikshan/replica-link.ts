@@ -1,12 +1,15 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { BufferBudget } from './buffer-budget.js';
+import { ByteQueue } from './byte-queue.js';
+import type { ConnectionOrder, OrderEntry } from './connection-order.js';
 import type { DivergenceLog } from './divergence-log.js';
-import { ExchangeRecorder, exchangesMatch, type ExchangeSummary } from './exchange-recorder.js';
-import { Fifo } from './fifo.js';
+import { ExchangeRecorder, exchangesMatch } from './exchange-recorder.js';
 import type { MirrorStats } from './mirror-stats.js';
 import type { CutReason, ReplicaSync } from './replica-sync.js';
 import type { NoiseFilter } from './noise-filter.js';
+import { QueuedHeads } from './queued-heads.js';
+import { TurnQueue, type CompareRecord } from './turn-queue.js';
 
 /**
  * What one production answer waiting to be compared costs in the debug buffer,
@@ -33,22 +36,7 @@ export interface MirrorContext {
   log: Logger;
 }
 
-/** A point in the fed stream where production had answered: compare the replica's answer before going on. */
-interface CompareItem {
-  kind: 'compare';
-  production: ExchangeSummary;
-  /** Offset in the fed stream where the client turn that production answered began. */
-  requestOffset: number;
-  cost: number;
-}
-
-type QueueItem =
-  | { kind: 'data'; chunk: Buffer }
-  | CompareItem
-  /** The fed stream ended (FIN): half-close the replica's connection. */
-  | { kind: 'end' }
-  /** Production's connection was reset: reset the replica's. */
-  | { kind: 'reset' };
+const NO_HEAD = Buffer.alloc(0);
 
 export type LinkState = 'active' | 'cut' | 'done';
 
@@ -78,7 +66,11 @@ export interface LinkSnapshot {
  * can be compared exchange by exchange.
  */
 export class ReplicaLink {
-  private readonly queue = new Fifo<QueueItem>();
+  private readonly queue = new TurnQueue();
+  /** The bytes of the queue's data items, in order. */
+  private readonly queuedData = new ByteQueue();
+  /** The heads of the queue's comparisons, in order. */
+  private readonly queuedHeads = new QueuedHeads();
   private queued = 0;
   private state: LinkState = 'active';
   private cutReason: CutReason | undefined;
@@ -106,16 +98,31 @@ export class ReplicaLink {
   private replicaExchange: ExchangeRecorder;
 
   private leaderOpen = true;
+  /** Until older connections' replica sides have caught up (see ConnectionOrder). */
+  private heldForOlder = false;
+  private readonly orderEntry: OrderEntry | undefined;
+  /** ConnectionOrder event when production's answer in the open exchange got ahead of the replica's. */
+  private answerOwedSince = Infinity;
   private waitTimer: NodeJS.Timeout | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
   private finishedListeners: (() => void)[] = [];
 
+  /** With `order`, this connection's replica side starts after the older ones have caught up with production. */
   constructor(
     readonly id: number,
     private readonly ctx: MirrorContext,
+    private readonly order?: ConnectionOrder,
   ) {
     this.productionExchange = new ExchangeRecorder(0, 0, ctx.settings.filter);
     this.replicaExchange = new ExchangeRecorder(0, 0, ctx.settings.filter);
+    if (order) {
+      this.orderEntry = order.entry();
+      this.heldForOlder = true;
+      order.startAfterOwed(() => {
+        this.heldForOlder = false;
+        this.pump();
+      });
+    }
   }
 
   get isActive(): boolean {
@@ -143,10 +150,12 @@ export class ReplicaLink {
     if (this.productionAnsweredSinceTurn && !this.productionOutputEnded) {
       if (!this.closeProductionExchange()) return this.lose(chunk.length);
       this.turnRequestOffset = this.fedOffset - chunk.length;
+      this.pump(); // a replica that has answered the last turn may take this one at once
     }
     if (!this.admit(chunk.length)) return this.lose(chunk.length);
-    this.queue.push({ kind: 'data', chunk });
-    this.pump();
+    if (this.queue.length === 0 && this.replicaTakesBytesNow()) return this.deliver(chunk);
+    this.enqueue(chunk);
+    this.updateOwed();
   }
 
   /** Bytes production sent back, to be compared with the replica's. */
@@ -155,11 +164,15 @@ export class ReplicaLink {
     if (this.state !== 'active' || this.productionOutputEnded) return;
     this.productionExchange.push(chunk);
     this.productionAnsweredSinceTurn = true;
+    if (this.order && this.answerOwedSince === Infinity) {
+      this.answerOwedSince = this.order.nextEvent();
+      this.updateOwed();
+    }
   }
 
   feedEnded(): void {
     if (this.state !== 'active') return;
-    this.queue.push({ kind: 'end' });
+    this.queue.pushMarker('end', this.nextEvent());
     this.pump();
   }
 
@@ -174,7 +187,7 @@ export class ReplicaLink {
   leaderClosed(reset: boolean): void {
     this.leaderOpen = false;
     if (this.state === 'active') {
-      if (reset) this.queue.push({ kind: 'reset' });
+      if (reset) this.queue.pushMarker('reset', this.nextEvent());
       this.armStallTimer();
       this.pump();
     }
@@ -230,8 +243,7 @@ export class ReplicaLink {
     this.state = 'cut';
     this.cutReason = reason;
     this.ctx.stats.countCut(reason);
-    let undelivered = 0;
-    for (const item of this.queue) if (item.kind === 'data') undelivered += item.chunk.length;
+    const undelivered = this.queuedData.length;
     this.dropQueue();
     this.clearTimers();
     if (undelivered > 0) this.lose(undelivered);
@@ -262,12 +274,16 @@ export class ReplicaLink {
 
   /** Ends production's current exchange and queues its comparison; false if that overflowed. */
   private closeProductionExchange(): boolean {
-    const production = this.productionExchange.finish();
-    this.productionExchange = new ExchangeRecorder(production.index + 1, this.productionOutput, this.ctx.settings.filter);
+    const production = this.productionExchange.finish(this.productionOutput);
     this.productionAnsweredSinceTurn = false;
-    const cost = production.length > 0 ? EXCHANGE_RECORD_BYTES + production.head.length : 0;
+    const storedHead = this.queuedHeads.repeats(production.head) ? 0 : production.head.length;
+    const cost = production.length > 0 ? EXCHANGE_RECORD_BYTES + storedHead : 0;
     if (!this.admit(cost)) return false;
-    this.queue.push({ kind: 'compare', production, requestOffset: this.turnRequestOffset, cost });
+    const headLength = this.queuedHeads.put(production.head);
+    production.head = NO_HEAD;
+    const event = this.answerOwedSince !== Infinity ? this.answerOwedSince : this.nextEvent();
+    this.answerOwedSince = Infinity;
+    this.queue.pushCompare({ event, production, headLength, requestOffset: this.turnRequestOffset, cost });
     return true;
   }
 
@@ -306,10 +322,13 @@ export class ReplicaLink {
     this.ctx.budget.release(bytes);
   }
 
+  /** Empties the queue (the replica side is over or cut). */
   private dropQueue(): void {
     this.ctx.budget.release(this.queued);
     this.queued = 0;
     this.queue.clear();
+    this.queuedData.clear();
+    this.queuedHeads.clear();
   }
 
   /** Production received `bytes` that the replica will never get: the replica is out of sync. */
@@ -333,35 +352,38 @@ export class ReplicaLink {
     this.lastReplicaProgress = Date.now();
     if (this.state !== 'active') return;
     this.replicaExchange.push(chunk);
-    const next = this.queue.peek();
-    if (next?.kind === 'compare') this.pump();
+    if (this.queue.headKind() === 'compare') this.pump();
+    else this.updateOwed();
+  }
+
+  private pump(): void {
+    this.pumpQueue();
+    this.updateOwed();
   }
 
   /** Writes queued bytes to the replica until its socket is full or a comparison must wait for its answer. */
-  private pump(): void {
-    if (this.state !== 'active' || !this.replica || !this.replicaWritable) return;
+  private pumpQueue(): void {
+    if (this.state !== 'active' || !this.replica || !this.replicaWritable || this.heldForOlder) return;
     const replica = this.replica;
-    for (let item = this.queue.peek(); item; item = this.queue.peek()) {
-      if (item.kind === 'data') {
+    for (let kind = this.queue.headKind(); kind; kind = this.queue.headKind()) {
+      if (kind === 'data') {
         if (this.replicaClosed || replica.writableEnded) return this.cut('replica-closed');
         if (replica.writableNeedDrain) return;
+        const length = this.queue.headLength();
         this.queue.shift();
-        this.release(item.chunk.length);
-        this.toReplica += item.chunk.length;
-        this.ctx.stats.bytesToReplica += item.chunk.length;
-        this.lastReplicaProgress = Date.now();
-        replica.write(item.chunk);
-      } else if (item.kind === 'compare') {
-        if (!this.replicaAnswered(item)) return this.waitForReplica();
-        this.queue.shift();
-        this.release(item.cost);
-        this.compare(item, false);
-      } else if (item.kind === 'end') {
+        this.release(length);
+        this.countDelivered(length);
+        this.queuedData.take(length, (piece) => replica.write(piece));
+      } else if (kind === 'compare') {
+        if (!this.replicaHasAnswered(this.queue.headLength())) return this.waitForReplica();
+        this.compareHead(false);
+      } else if (kind === 'end') {
         this.queue.shift();
         replica.end();
       } else {
         this.queue.shift();
         this.state = 'done';
+        this.dropQueue();
         replica.resetAndDestroy();
         this.clearTimers();
         return this.finishIfDone();
@@ -370,19 +392,61 @@ export class ReplicaLink {
     if (!this.leaderOpen && this.productionDone()) this.closeWhenReplicaFinishes();
   }
 
+  /** Whether bytes handed over now would go straight to the replica's socket. */
+  private replicaTakesBytesNow(): boolean {
+    const replica = this.replica;
+    return (
+      replica !== undefined &&
+      this.replicaWritable &&
+      !this.heldForOlder &&
+      !this.replicaClosed &&
+      !replica.writableEnded &&
+      !replica.writableNeedDrain
+    );
+  }
+
+  private countDelivered(bytes: number): void {
+    this.toReplica += bytes;
+    this.ctx.stats.bytesToReplica += bytes;
+    this.lastReplicaProgress = Date.now();
+  }
+
+  /** Admitted client bytes go straight to the replica's socket. */
+  private deliver(chunk: Buffer): void {
+    this.release(chunk.length);
+    this.countDelivered(chunk.length);
+    this.replica!.write(chunk);
+  }
+
+  /** Queues admitted client bytes; consecutive ones make one data item. */
+  private enqueue(chunk: Buffer): void {
+    this.queuedData.append(chunk);
+    this.queue.pushData(this.nextEvent(), chunk.length);
+  }
+
   private productionDone(): boolean {
     return this.queue.length === 0 && (this.productionOutputEnded || !this.leaderOpen);
   }
 
-  private replicaAnswered(item: CompareItem): boolean {
-    return this.replicaExchange.length >= item.production.length || this.replicaOutputEnded || this.replicaClosed;
+  /** Whether the replica has sent `bytes` in its current exchange, or will send nothing more. */
+  private replicaHasAnswered(bytes: number): boolean {
+    return this.replicaExchange.length >= bytes || this.replicaOutputEnded || this.replicaClosed;
   }
 
-  private compare(item: CompareItem, timedOut: boolean): void {
-    const replica = this.replicaExchange.finish();
-    this.replicaExchange = new ExchangeRecorder(replica.index + 1, this.fromReplica, this.ctx.settings.filter);
-    if (item.production.length === 0 && replica.length === 0) return;
-    if (exchangesMatch(item.production, replica)) {
+  /** Takes the comparison at the head of the queue and compares it with the replica's exchange so far. */
+  private compareHead(timedOut: boolean): void {
+    const item = this.queue.headCompare();
+    this.queue.shift();
+    this.release(item.cost);
+    this.compare(item, timedOut);
+  }
+
+  private compare(item: CompareRecord, timedOut: boolean): void {
+    const replica = this.replicaExchange.finish(this.fromReplica);
+    const { production } = item;
+    production.head = this.queuedHeads.take(item.headLength);
+    if (production.length === 0 && replica.length === 0) return;
+    if (exchangesMatch(production, replica)) {
       this.ctx.divergence.recordMatch();
       return;
     }
@@ -395,12 +459,17 @@ export class ReplicaLink {
     const delay = Math.max(1, this.lastReplicaProgress + this.ctx.settings.exchangeTimeoutMs - Date.now());
     this.waitTimer = setTimeout(() => {
       this.waitTimer = undefined;
-      const item = this.queue.peek();
-      if (this.state !== 'active' || item?.kind !== 'compare') return;
+      const head = this.queue.headKind();
+      const owesOpenAnswer = head === undefined && this.answerOwedSince !== Infinity;
+      if (this.state !== 'active' || (head !== 'compare' && !owesOpenAnswer)) return;
       if (Date.now() - this.lastReplicaProgress < this.ctx.settings.exchangeTimeoutMs) return this.waitForReplica();
-      this.queue.shift();
-      this.release(item.cost);
-      this.compare(item, true);
+      if (owesOpenAnswer) {
+        // The replica answered short, or not at all, and the client has not sent its next turn:
+        // newer connections need not wait for the rest of an answer that may never come.
+        this.answerOwedSince = Infinity;
+        return this.updateOwed();
+      }
+      this.compareHead(true);
       this.pump();
     }, delay);
   }
@@ -448,7 +517,27 @@ export class ReplicaLink {
     this.stallTimer = undefined;
   }
 
+  /** The ConnectionOrder event number for something production just received (0 when order is not kept). */
+  private nextEvent(): number {
+    return this.order ? this.order.nextEvent() : 0;
+  }
+
+  /** Tells ConnectionOrder the oldest thing the replica still owes on this connection. */
+  private updateOwed(): void {
+    if (!this.order) return;
+    let since = Infinity;
+    if (this.state === 'active') {
+      if (this.queue.length > 0) since = this.queue.headEvent();
+      else if (this.answerOwedSince !== Infinity && !this.replicaHasAnswered(this.productionExchange.length)) {
+        since = this.answerOwedSince;
+        this.waitForReplica();
+      } else this.answerOwedSince = Infinity;
+    }
+    this.order.setOwed(this.orderEntry!, since);
+  }
+
   private finishIfDone(): void {
+    this.updateOwed();
     if (this.leaderOpen || this.state === 'active') return;
     if (this.replica && !this.replicaClosed) return;
     const listeners = this.finishedListeners;

@@ -100,6 +100,11 @@ function dumpable(pid: number, target: ProcessStatus): boolean {
   }
 }
 
+function isRunning(pid: number): boolean {
+  const status = readStatus(pid);
+  return status !== undefined && status.state !== 'Z' && status.state !== 'X';
+}
+
 export function noSuchProcess(pid: number): UserError {
   return new UserError(`no process with pid ${pid}`, 'check the pid (ps -e, pgrep)');
 }
@@ -107,6 +112,11 @@ export function noSuchProcess(pid: number): UserError {
 /** Maps an engine failure to a UserError; anything else (a bug) is returned unchanged. */
 export function explainEngineFailure(pid: number, err: unknown): unknown {
   if (!isEngineFailure(err)) return err;
+  // Whatever request failed first (registers, memory, a step), a process
+  // that is gone (or dying) by now is the real reason.
+  if (err.code !== 'no-such-process' && err.code !== 'zombie' && !isRunning(pid)) {
+    return new UserError(`process ${pid} exited during the operation; nothing is left to patch`);
+  }
   switch (err.code) {
     case 'no-such-process':
       return noSuchProcess(pid);

@@ -1,10 +1,10 @@
 /**
- * The reader's copy of the runtime's shared-memory layout, version 1
+ * The reader's copy of the runtime's shared-memory layout, version 2
  * (native/runtime/layout.h is the source; test/runtime/layout.test.ts
  * compiles it and checks every offset below).
  */
 export const SEGMENT_MAGIC = 0x314d485342525049n; // "IPRBSHM1"
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 export const SEGMENT_DIR = '/dev/shm';
 export const SEGMENT_PREFIX = 'iprobe.';
 
@@ -45,6 +45,11 @@ export const HEADER = {
   unwoundFrames: 208,
   shadowOverflows: 216,
   uninitializedDrops: 224,
+  fperfOffset: 272,
+  fperfRetiredOffset: 280,
+  fperfRowsOffset: 288,
+  fperfRowSize: 296,
+  fperfMaxEvents: 300,
   control: 320,
 } as const;
 export const HEADER_SIZE = 384;
@@ -53,7 +58,9 @@ export const CONTROL = {
   mode: 320,
   resetGeneration: 324,
   fperfRefillGeneration: 328,
-  fperfEventSet: 332,
+  fperfRequest: 332,
+  fperfSession: 336,
+  fperfInitialQuota: 344,
 } as const;
 
 export const SLOT = {
@@ -63,12 +70,54 @@ export const SLOT = {
   statsGeneration: 12,
   writeIndex: 16,
   dropped: 24,
+  fperfState: 32,
+  fperfError: 36,
   readIndex: 64,
 } as const;
 export const SLOT_SIZE = 128;
 
 export const FUNCTION = { address: 0, kind: 8, flags: 12, fperfQuota: 16 } as const;
 export const FUNCTION_SIZE = 64;
+/** FUNCTION.flags bit: sampled at least once since the controller cleared it. */
+export const FUNCTION_FPERF_SAMPLED = 1;
+
+export const FPERF_MAX_EVENTS = 8;
+export const FPERF_NAME_SIZE = 64;
+export const FPERF_TEXT_SIZE = 256;
+
+/** struct iprobe_fperf_block, relative to header.fperfOffset. */
+export const FPERF_BLOCK = {
+  eventCount: 0,
+  eventNames: 8,
+  state: 520,
+  answeredRequest: 524,
+  papiError: 528,
+  papiVersion: 532,
+  controlTid: 536,
+  configuration: 540,
+  error: 544,
+  setupNs: 800,
+  threadSets: 808,
+  threadSetFailures: 816,
+  threadSetNs: 824,
+  threadLimitDrops: 832,
+  depthDrops: 840,
+  lostSamples: 848,
+  readFailures: 856,
+  threadError: 896,
+  exitUserNs: 1152,
+  exitSystemNs: 1160,
+  exitRecorded: 1168,
+} as const;
+export const FPERF_BLOCK_SIZE = 1176;
+
+/** struct iprobe_fperf_row: inclusive[e] at inclusive + 8e, exclusive (signed) likewise. */
+export const FPERF_ROW = { samples: 0, sampleTicks: 8, inclusive: 16, exclusive: 80 } as const;
+export const FPERF_ROW_SIZE = 144;
+
+export const FPERF_STATES = ['idle', 'loading', 'ready', 'failed'] as const;
+export type FperfState = (typeof FPERF_STATES)[number];
+export const FPERF_THREAD_STATES = ['none', 'counting', 'failed', 'limited'] as const;
 
 export const STAT = { calls: 0, totalTicks: 8, selfTicks: 16, active: 24 } as const;
 export const STAT_SIZE = 32;
@@ -144,6 +193,9 @@ export interface SegmentHeader {
   slotsOffset: number;
   statsOffset: number;
   ringsOffset: number;
+  fperfOffset: number;
+  fperfRetiredOffset: number;
+  fperfRowsOffset: number;
   functionCount: number;
   slotsUsed: number;
   mode: Mode | `unknown(${number})`;
@@ -197,6 +249,9 @@ export function parseHeader(buf: Buffer, fileSize: number): SegmentHeader {
     slotsOffset: n64(HEADER.slotsOffset),
     statsOffset: n64(HEADER.statsOffset),
     ringsOffset: n64(HEADER.ringsOffset),
+    fperfOffset: n64(HEADER.fperfOffset),
+    fperfRetiredOffset: n64(HEADER.fperfRetiredOffset),
+    fperfRowsOffset: n64(HEADER.fperfRowsOffset),
     functionCount: u32(HEADER.functionCount),
     slotsUsed: u32(HEADER.slotsUsed),
     mode: MODES[modeValue] ?? `unknown(${modeValue})`,
@@ -224,6 +279,8 @@ function checkGeometry(buf: Buffer, h: SegmentHeader, fileSize: number): void {
     ['stat entry', buf.readUInt32LE(HEADER.statSize), STAT_SIZE],
     ['thread slot', buf.readUInt32LE(HEADER.slotSize), SLOT_SIZE],
     ['event', buf.readUInt32LE(HEADER.eventSize), EVENT_SIZE],
+    ['fperf row', buf.readUInt32LE(HEADER.fperfRowSize), FPERF_ROW_SIZE],
+    ['fperf event limit', buf.readUInt32LE(HEADER.fperfMaxEvents), FPERF_MAX_EVENTS],
   ];
   for (const [what, found, expected] of sizes) {
     if (found !== expected) throw new LayoutError('inconsistent', `${what} size ${found}, expected ${expected}`);
@@ -235,6 +292,9 @@ function checkGeometry(buf: Buffer, h: SegmentHeader, fileSize: number): void {
     [h.slotsOffset, h.threadCapacity * SLOT_SIZE],
     [h.statsOffset, h.threadCapacity * h.functionCapacity * STAT_SIZE],
     [h.ringsOffset, h.threadCapacity * h.ringCapacity * EVENT_SIZE],
+    [h.fperfOffset, FPERF_BLOCK_SIZE],
+    [h.fperfRetiredOffset, h.functionCapacity * FPERF_ROW_SIZE],
+    [h.fperfRowsOffset, h.threadCapacity * h.functionCapacity * FPERF_ROW_SIZE],
   ];
   const fits = regions.every(([offset, length]) => offset >= HEADER_SIZE && offset + length <= h.totalSize);
   if (!isPowerOfTwo(h.functionCapacity) || !isPowerOfTwo(h.ringCapacity) || !fits || h.totalSize > fileSize) {

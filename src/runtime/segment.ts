@@ -9,6 +9,7 @@ import { ShmMapError, ShmMapping } from '../native/shm.js';
 import { UserError } from '../util/user-error.js';
 import {
   CONTROL,
+  FPERF_ROW_SIZE,
   HEADER,
   HEADER_SIZE,
   LAYOUT_VERSION,
@@ -95,9 +96,12 @@ export class RuntimeSegment {
     return MODES[value] ?? `unknown(${value})`;
   }
 
-  /** Switches the running program's runtime; hooks see it on their next call. */
+  /**
+   * Switches the running program's runtime; hooks see it on their next call.
+   * In fperf mode the hooks count calls and sample the events an
+   * FperfControl configured (calls only until then).
+   */
   setMode(mode: Mode): void {
-    if (mode === 'fperf') throw new UserError('mode fperf is not available in layout version 1');
     this.mapping.store32(CONTROL.mode, MODES.indexOf(mode));
   }
 
@@ -114,6 +118,8 @@ export class RuntimeSegment {
       for (const index of usedFunctionIndices(this.mapping, header)) {
         const stat = header.retiredOffset + index * STAT_SIZE;
         for (const field of [STAT.calls, STAT.totalTicks, STAT.selfTicks]) this.mapping.store64(stat + field, 0n);
+        const samples = header.fperfRetiredOffset + index * FPERF_ROW_SIZE;
+        for (let field = 0; field < FPERF_ROW_SIZE; field += 8) this.mapping.store64(samples + field, 0n);
       }
     } finally {
       this.mapping.store32(HEADER.foldSequence, sequence + 2);

@@ -1,9 +1,13 @@
 /**
  * Function names for run-time addresses. The exporters take any resolver;
- * the probe list will provide one later. This one reads an ELF file's symbol
- * table with binutils' nm and applies the load bias the runtime recorded.
+ * processes with probe lists get names from them (hotpatch/probe-names.ts).
+ * This one reads an ELF file's symbol table and applies the load bias the
+ * runtime recorded, for programs run under the runtime without coldpatch.
  */
-import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { parseElf } from '../elf/elf-file.js';
+import { dynamicSymbols, isDefinedFunction, staticSymbols } from '../elf/symbol-table.js';
+import { demangle } from '../native/debug-info.js';
 import { UserError } from '../util/user-error.js';
 
 /** The name for a run-time address, or undefined if unknown. */
@@ -25,25 +29,18 @@ export interface ElfSymbol {
   name: string;
 }
 
-/** Function symbols (text, defined) of an ELF file, sorted by address, C++ names demangled. */
+/** Function symbols (defined) of an ELF file, sorted by address, C++ names demangled. */
 export function readElfFunctionSymbols(elfPath: string): ElfSymbol[] {
-  let out: string;
+  let elf;
   try {
-    out = execFileSync('nm', ['--defined-only', '--demangle', '--print-size', elfPath], {
-      encoding: 'utf8',
-      maxBuffer: 256 << 20,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    elf = parseElf(readFileSync(elfPath));
   } catch (err) {
     throw new UserError(`cannot read the symbols of ${elfPath}: ${(err as Error).message.split('\n')[0]}`);
   }
-  const symbols: ElfSymbol[] = [];
-  for (const line of out.split('\n')) {
-    const m = /^([0-9a-f]+) (?:([0-9a-f]+) )?([tTwW]) (.+)$/.exec(line);
-    if (!m) continue;
-    symbols.push({ address: parseInt(m[1]!, 16), size: m[2] ? parseInt(m[2], 16) : 0, name: m[4]! });
-  }
-  return symbols.sort((a, b) => a.address - b.address);
+  const table = staticSymbols(elf);
+  const functions = (table.length > 0 ? table : dynamicSymbols(elf)).filter(isDefinedFunction);
+  const names = demangle(functions.map((s) => s.name));
+  return functions.map((s, i) => ({ address: s.value, size: s.size, name: names[i]! })).sort((a, b) => a.address - b.address);
 }
 
 /**

@@ -1,4 +1,4 @@
-/** `iprobe fperf` as an operator meets it: listing, checking, and the modes that are not there yet. */
+/** `iprobe fperf` as an operator meets it: listing, checking, and the profiling mode's argument checks. */
 import { describe, expect, test } from 'vitest';
 import type { EventCheckReport } from '../../src/fperf/event-check.js';
 import type { EventListing } from '../../src/fperf/event-listing.js';
@@ -101,10 +101,12 @@ describe('--check-events', () => {
 });
 
 describe('modes', () => {
-  test('profiling is not available yet', async () => {
-    expectOneLineError(await iprobe(['fperf', '1234']), /profiling mode not available yet \(target '1234'\)/);
-    expectOneLineError(await iprobe(['fperf', '--', './server', '--port', '80']), /target '\.\/server --port 80'/);
-    expectOneLineError(await iprobe(['fperf']), /profiling mode not available yet/);
+  test('profiling mode: what to profile, and with what, is checked first', async () => {
+    expectOneLineError(await iprobe(['fperf']), /say what to profile: a pid, or -- program args/);
+    expectOneLineError(await iprobe(['fperf', '--budget', '5', '1234']), /not a budget: 5/);
+    expectOneLineError(await iprobe(['fperf', '--when', 'latency>2ms', '1234']), /latency and calls need fn=NAME/);
+    expectOneLineError(await iprobe(['fperf', '999999999']), /no process 999999999|no iprobe runtime in process 999999999/);
+    expectOneLineError(await iprobe(['fperf', '--', '/nonexistent/prog']), /cannot start \/nonexistent\/prog/);
   });
 
   test('mode flags are checked', async () => {

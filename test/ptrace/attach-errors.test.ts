@@ -74,10 +74,11 @@ describe('processes that cannot be patched', () => {
   });
 
   it('recognises a zombie', async () => {
-    // The shell's child exits at once; exec'd sleep never reaps it.
-    const shell = spawn('/bin/sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    cleanup.push(() => shell.kill('SIGKILL'));
-    const zombie = await new Promise<number>((resolve) => shell.stdout!.once('data', (d: Buffer) => resolve(Number(d))));
+    // Its child exits at once and it never reaps it. (A shell's `true & exec
+    // sleep` is racy: the shell may reap the job before it execs.)
+    const parent = spawn(compileFixture('zombie_parent.c'), [], { stdio: ['ignore', 'pipe', 'ignore'] });
+    cleanup.push(() => parent.kill('SIGKILL'));
+    const zombie = await new Promise<number>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(Number(d))));
     await waitUntil('the zombie', () => processState(zombie) === 'Z');
     const failure = await failureOf(patchSites(zombie, []));
     expect(failure.message).toMatch(`process ${zombie} is a zombie`);

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IPROBE_CLI } from '../support/paths.js';
 import { Fixture, compileFixture } from './helpers.js';
+import { LAYOUT_VERSION } from '../../src/runtime/layout.js';
 
 const cli = IPROBE_CLI;
 const iprobe = (...args: string[]) => spawnSync('node', [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -42,7 +43,7 @@ describe('iprobe run / iprobe runtime', () => {
     const switched = iprobe('runtime', pid, '--mode', 'count', '--json');
     expect(switched.stderr).toBe('');
     expect(switched.status).toBe(0);
-    expect(JSON.parse(switched.stdout)).toMatchObject({ pid: Number(pid), mode: 'count', version: 1 });
+    expect(JSON.parse(switched.stdout)).toMatchObject({ pid: Number(pid), mode: 'count', version: LAYOUT_VERSION });
     run.stdin.write('call 3\n');
     await answered('done call 3');
     const shown = iprobe('runtime', pid);

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, statSync, existsSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HEADER, HEADER_SIZE } from '../../src/runtime/layout.js';
+import { HEADER, HEADER_SIZE, LAYOUT_VERSION } from '../../src/runtime/layout.js';
 import { runtimeLibraryPath } from '../../src/runtime/library.js';
 import { RuntimeSegment, removeStaleSegments, segmentPath } from '../../src/runtime/segment.js';
 import { UserError } from '../../src/util/user-error.js';
@@ -99,18 +99,21 @@ describe('segment lifecycle', () => {
     const segment = live.open();
     const header = segment.mapping.read(0, HEADER_SIZE);
     segment.close();
-    header.writeUInt32LE(2, HEADER.version);
     const forged = `/dev/shm/iprobe-test-${process.pid}`;
-    writeFileSync(forged, Buffer.concat([header, Buffer.alloc(4096 - HEADER_SIZE)]), { mode: 0o600 });
     try {
-      let error: unknown;
-      try {
-        RuntimeSegment.openPath(forged, live.pid);
-      } catch (err) {
-        error = err;
+      // an older runtime (version 1 had no FPerf regions) and a newer one
+      for (const version of [LAYOUT_VERSION - 1, LAYOUT_VERSION + 1]) {
+        header.writeUInt32LE(version, HEADER.version);
+        writeFileSync(forged, Buffer.concat([header, Buffer.alloc(4096 - HEADER_SIZE)]), { mode: 0o600 });
+        let error: unknown;
+        try {
+          RuntimeSegment.openPath(forged, live.pid);
+        } catch (err) {
+          error = err;
+        }
+        expect(error).toBeInstanceOf(UserError);
+        expect((error as Error).message).toMatch(new RegExp(`layout version ${version}; this iprobe reads version ${LAYOUT_VERSION}`));
       }
-      expect(error).toBeInstanceOf(UserError);
-      expect((error as Error).message).toMatch(/layout version 2; this iprobe reads version 1/);
       header.writeBigUInt64LE(0n, HEADER.magic);
       writeFileSync(forged, Buffer.concat([header, Buffer.alloc(4096 - HEADER_SIZE)]));
       expect(() => RuntimeSegment.openPath(forged, live.pid)).toThrow(/not an iprobe segment/);

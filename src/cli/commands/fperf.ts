@@ -1,10 +1,20 @@
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { parseBudget } from '../../fperf/budget.js';
 import { checkEventSet, defaultEventsFor } from '../../fperf/event-check.js';
 import { loadEventCatalog, type EventCatalog } from '../../fperf/event-catalog.js';
 import { eventListing } from '../../fperf/event-listing.js';
 import { canonicalEventNames, eventSetError, splitEventList, type DefaultEventSet } from '../../fperf/event-selection.js';
+import { parseRule } from '../../fperf/monitoring-rules.js';
+import { profileProgram } from '../../fperf/profile-program.js';
+import { buildReport, type FperfReport } from '../../fperf/profile-report.js';
+import { profileProcess, type ProfileRequest } from '../../fperf/profile-session.js';
+import { stageFile } from '../../util/atomic-write.js';
 import { UserError } from '../../util/user-error.js';
+import { formatProfileReport } from '../fperf-profile-report.js';
 import { formatEventCheck, formatEventListing } from '../fperf-report.js';
+import { parseDuration } from '../parse-duration.js';
+import { parseCount, parsePid } from '../parse-numbers.js';
 
 interface FperfFlags {
   listEvents?: boolean;
@@ -13,7 +23,20 @@ interface FperfFlags {
   events?: string;
   all?: boolean;
   json?: boolean;
+  budget: string;
+  interval: number;
+  duration?: number;
+  fn?: string[];
+  when: string[];
+  watchTimeout?: number;
+  output?: string;
+  baseline: boolean;
+  probes?: string[];
+  limit: number;
 }
+
+/** A --duration default for a running process; a program started here is profiled to its end. */
+const DEFAULT_PID_DURATION_MS = 30_000;
 
 type FperfMode = 'list-events' | 'check-events' | 'profile';
 
@@ -26,6 +49,16 @@ export function registerFperf(program: Command): void {
     .option('--check-events [events]', 'validate an event set (comma-separated; default: --events, else the default set)')
     .option('-e, --events <events>', 'events to count, comma-separated (default: chosen from what is available)')
     .option('--all', 'with --list-events: also the events that cannot be counted here, and why')
+    .option('--budget <percent>', "overhead budget, a percentage of the target's CPU time, or none", '5%')
+    .option('--interval <time>', 'quota refill interval', parseDuration, 100)
+    .option('--duration <time>', 'how long to profile (default: 30s for a pid; the whole run for -- prog)', parseDuration)
+    .option('--fn <glob...>', 'functions to profile (default: every probe)')
+    .option('--when <rule>', "profile only once this rule fires, e.g. 'fn=handle_get latency>2ms' (repeatable: any fires)", collect, [])
+    .option('--watch-timeout <time>', 'with --when: give up waiting after this long', parseDuration)
+    .option('--no-baseline', 'with -- prog: do not run the program a second time without FPerf to measure the overhead')
+    .option('--probes <file...>', 'probe lists to use (default: <binary>.probes.json next to each mapped binary)')
+    .option('--limit <n>', 'functions shown in the text report', parseCount, 30)
+    .option('-o, --output <file>', 'also write the whole report as JSON')
     .option('--json', 'machine-readable output')
     .addHelpText(
       'after',
@@ -33,12 +66,22 @@ export function registerFperf(program: Command): void {
 Events are PAPI presets (PAPI_TOT_CYC) or native events (perf::TASK-CLOCK); case and the
 pmu:: prefix may be left out when the name is unambiguous (task-clock).
 
+Profiling: the probes (all, or --fn) go on in fperf mode; every --interval the
+quotas are refilled so that sampling costs at most --budget of the target's CPU
+time (a leaky bucket; least-sampled functions first; a function never sampled
+gets one sample regardless). Rules for --when: conditions joined by spaces must
+all hold in one interval (for=N: N intervals in a row); metrics latency and
+calls need fn=GLOB, cpu does not. See docs/fperf.md.
+
 Examples:
+  iprobe fperf 4242 --budget 2% --duration 10s
+  iprobe fperf --budget 5% -o report.json -- ./server --port 8080
+  iprobe fperf 4242 --when 'fn=handle_get latency>2ms' --duration 5s
   iprobe fperf --list-events --all
   iprobe fperf --check-events                      validate the default event set and time one read
   iprobe fperf --check-events PAPI_TOT_CYC,PAPI_L1_DCM`,
     )
-    .action((target: string[], flags: FperfFlags) => {
+    .action(async (target: string[], flags: FperfFlags) => {
       const mode = modeOf(target, flags);
       if (mode === 'list-events') return listEvents(flags);
       if (mode === 'check-events') return checkEvents(flags);
@@ -86,9 +129,42 @@ function checkEvents(flags: FperfFlags): void {
   if (!report.check.ok) throw eventSetError(report.check, catalog);
 }
 
-function profile(target: string[], _flags: FperfFlags): void {
-  throw new UserError(
-    `profiling mode not available yet${target.length ? ` (target '${target.join(' ')}')` : ''}`,
-    'iprobe fperf --list-events and --check-events work now',
-  );
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function profileEvents(flags: FperfFlags): string[] {
+  const catalog = loadEventCatalog();
+  return flags.events === undefined ? defaultEventsFor(catalog).events : canonicalEventNames(splitEventList(flags.events), catalog);
+}
+
+async function profile(target: string[], flags: FperfFlags): Promise<void> {
+  if (target.length === 0) {
+    throw new UserError('say what to profile: a pid, or -- program args', 'iprobe fperf 4242, or iprobe fperf -- ./prog args', 2);
+  }
+  const isPid = target.length === 1 && /^[0-9]+$/.test(target[0]!) && !process.argv.includes('--');
+  const request: Omit<ProfileRequest, 'pid'> = {
+    events: profileEvents(flags),
+    budget: parseBudget(flags.budget),
+    intervalMs: Math.max(10, flags.interval),
+    durationMs: flags.duration ?? (isPid ? DEFAULT_PID_DURATION_MS : Infinity),
+    functions: flags.fn ?? [],
+    probeLists: flags.probes,
+    rules: flags.when.map(parseRule),
+    watchTimeoutMs: flags.watchTimeout,
+    log: flags.json ? undefined : (line) => process.stderr.write(`iprobe: ${line}\n`),
+  };
+  let report: FperfReport;
+  if (isPid) {
+    report = buildReport(await profileProcess({ ...request, pid: parsePid(target[0]!) }));
+  } else {
+    const runs = await profileProgram(target, request, { baseline: flags.baseline, stdoutToStderr: flags.json });
+    report = buildReport(runs.result, runs);
+    process.exitCode = runs.exitCode;
+  }
+  if (flags.output) {
+    const staged = await stageFile(flags.output, 0o644, (tmp) => writeFile(tmp, `${JSON.stringify(report, null, 2)}\n`));
+    await staged.commit();
+  }
+  process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatProfileReport(report, flags.limit));
 }

@@ -58,7 +58,8 @@ rolls back the whole operation and leaves the process running untouched.`,
         selection: { functions: flags.fn ?? [], all: flags.all === true, kinds },
         probeLists: flags.probes,
       });
-      process.stdout.write(flags.json ? `${JSON.stringify(outcome, null, 2)}\n` : describeOutcome(outcome));
+      const { changedSites: _sites, ...summary } = outcome;
+      process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : describeOutcome(outcome));
     });
 }
 

@@ -7,6 +7,8 @@ import { waitFor } from './parikshan-process.js';
 
 export interface Nginx {
   port: number;
+  /** nginx runs as one process (master_process off). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ http {
   });
   return {
     port,
+    pid: child.pid!,
     async stop() {
       child.kill('SIGQUIT');
       await new Promise((resolve) => child.once('exit', resolve));

@@ -100,10 +100,24 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   }
 }
 
-/** Waits until no production or replica connection is open on a duplicator or aggregator; returns its status then. */
-export function waitForIdle(admin: string): Promise<StatusReport> {
-  return waitFor('all connections to finish', async () => {
-    const status = await getJson<StatusReport>(admin, '/status');
-    return status.connections.replica.active === 0 && status.connections.production.active === 0 ? status : undefined;
-  });
+/**
+ * Waits until no production or replica connection is open on a duplicator or
+ * aggregator; returns its status then. On a timeout, the error shows what was
+ * still open and the divergence counts, which is what a stuck connection needs explained.
+ */
+export async function waitForIdle(admin: string): Promise<StatusReport> {
+  let last: StatusReport | undefined;
+  try {
+    return await waitFor('all connections to finish', async () => {
+      last = await getJson<StatusReport>(admin, '/status');
+      return last.connections.replica.active === 0 && last.connections.production.active === 0 ? last : undefined;
+    });
+  } catch (err) {
+    if (!last) throw err;
+    const { connections, busiestConnections, divergence, cuts } = last;
+    const { samples, ...counts } = divergence;
+    throw new Error(
+      `${(err as Error).message}: ${JSON.stringify({ connections, cuts, divergence: counts, busiestConnections, lastDivergences: samples.slice(-3) }, null, 1)}`,
+    );
+  }
 }

@@ -10,6 +10,7 @@ const run = promisify(execFile);
 
 export interface RedisServer {
   port: number;
+  pid: number;
   cli(...args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
@@ -27,6 +28,7 @@ export async function startRedis(): Promise<RedisServer> {
   await waitFor('redis-server to answer', async () => ((await cli('PING').catch(() => '')) === 'PONG' ? true : undefined));
   return {
     port,
+    pid: child.pid!,
     cli,
     async stop() {
       child.kill();
@@ -38,4 +40,22 @@ export async function startRedis(): Promise<RedisServer> {
 
 export async function redisBenchmark(port: number, args: string[]): Promise<string> {
   return (await run('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-q', ...args], { maxBuffer: 16 << 20 })).stdout;
+}
+
+/**
+ * Stops the process for `stoppedMs` out of every `periodMs` (SIGSTOP/SIGCONT)
+ * until the returned function is called: a replica that falls behind, as one
+ * under a debugger does, without depending on the machine's load.
+ */
+export function stutter(pid: number, stoppedMs: number, periodMs: number): () => void {
+  let resume: NodeJS.Timeout | undefined;
+  const cycle = setInterval(() => {
+    process.kill(pid, 'SIGSTOP');
+    resume = setTimeout(() => process.kill(pid, 'SIGCONT'), stoppedMs);
+  }, periodMs);
+  return () => {
+    clearInterval(cycle);
+    clearTimeout(resume);
+    process.kill(pid, 'SIGCONT');
+  };
 }

@@ -8,6 +8,8 @@ export interface XorServer {
   port: number;
   /** Per accepted connection, in accept order: what arrived, and how it ended. */
   connections: { received: ReturnType<typeof createHash>; bytes: number; ended: 'open' | 'fin' | 'reset' }[];
+  /** Every chunk read, in the order read across all connections: the index of its connection in `connections`. */
+  arrivals: number[];
   close(): Promise<void>;
 }
 
@@ -30,12 +32,13 @@ export function xor(bytes: Buffer): Buffer {
 
 export async function startXorServer(behaviour: ReplicaBehaviour = { kind: 'fast' }): Promise<XorServer> {
   const connections: XorServer['connections'] = [];
+  const arrivals: number[] = [];
   const sockets = new Set<Socket>();
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     const record: XorServer['connections'][number] = { received: createHash('sha256'), bytes: 0, ended: 'open' };
-    connections.push(record);
+    const index = connections.push(record) - 1;
     socket.on('error', () => (record.ended = 'reset'));
     if (behaviour.kind === 'stalled') {
       socket.pause();
@@ -44,6 +47,7 @@ export async function startXorServer(behaviour: ReplicaBehaviour = { kind: 'fast
     socket.on('data', (chunk: Buffer) => {
       record.received.update(chunk);
       record.bytes += chunk.length;
+      arrivals.push(index);
       if (behaviour.kind === 'crashing' && record.bytes >= behaviour.afterBytes) {
         socket.resetAndDestroy();
         return;
@@ -69,6 +73,7 @@ export async function startXorServer(behaviour: ReplicaBehaviour = { kind: 'fast
     server,
     port: (server.address() as AddressInfo).port,
     connections,
+    arrivals,
     close: () =>
       new Promise((resolve) => {
         for (const socket of sockets) socket.destroy();

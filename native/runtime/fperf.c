@@ -1,0 +1,296 @@
+/* The slow paths of FPerf mode, run by the hooks of a thread: taking a
+ * sample, closing one, and the thread's event set (made on its first sample,
+ * destroyed when the thread exits). */
+#include "fperf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "clock.h"
+#include "fperf_config.h"
+#include "papi_loader.h"
+
+struct iprobe_fperf_config iprobe_fperf_configs[2];
+uint32_t iprobe_fperf_generation;
+uint32_t iprobe_fperf_forked;
+
+static uint32_t live_sets; /* perf fds and kernel memory per event: capped */
+static uint32_t thread_error_lock;
+
+static uint32_t IPROBE_NOINSTR thread_limit(void) {
+  static uint32_t limit;
+  if (!limit) {
+    const char *text = getenv("IPROBE_FPERF_THREADS");
+    long value = text ? strtol(text, 0, 10) : 0;
+    limit = value > 0 ? (uint32_t)value : 64;
+  }
+  return limit;
+}
+
+static void IPROBE_NOINSTR set_thread_state(struct iprobe_thread *t, struct iprobe_fperf_thread *ft, uint32_t state,
+                                             int papi_error) {
+  ft->state = state;
+  if (t->slot) {
+    IPROBE_STORE(&t->slot->fperf_error, papi_error);
+    IPROBE_STORE(&t->slot->fperf_state, state);
+  }
+}
+
+static void IPROBE_NOINSTR note_thread_error(const char *call, int code) {
+  struct iprobe_fperf_block *b = iprobe_rt.fperf;
+  IPROBE_ADD(&b->thread_set_failures, 1);
+  uint32_t free_lock = 0;
+  if (!__atomic_compare_exchange_n(&thread_error_lock, &free_lock, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) return;
+  snprintf(b->thread_error, sizeof b->thread_error, "%s: %s", call, iprobe_papi_error_text(code));
+  __atomic_store_n(&thread_error_lock, 0, __ATOMIC_RELEASE);
+}
+
+static void IPROBE_NOINSTR destroy_set(struct iprobe_fperf_thread *ft) {
+  if (ft->event_set == PAPI_NULL) return;
+  long long ignored[IPROBE_FPERF_MAX_EVENTS];
+  iprobe_papi.stop(ft->event_set, ignored);
+  iprobe_papi.cleanup_eventset(ft->event_set);
+  iprobe_papi.destroy_eventset(&ft->event_set);
+  ft->event_set = PAPI_NULL;
+  __atomic_fetch_sub(&live_sets, 1, __ATOMIC_RELAXED);
+}
+
+#define BIAS_PAIRS 8
+
+static void IPROBE_NOINSTR measure_read_bias(struct iprobe_fperf_thread *ft) {
+  long long a[IPROBE_FPERF_MAX_EVENTS], b[IPROBE_FPERF_MAX_EVENTS];
+  for (uint32_t e = 0; e < IPROBE_FPERF_MAX_EVENTS; e++) ft->read_bias[e] = -1;
+  for (int pair = 0; pair < BIAS_PAIRS; pair++) {
+    if (iprobe_papi.read(ft->event_set, a) != PAPI_OK || iprobe_papi.read(ft->event_set, b) != PAPI_OK) break;
+    for (uint32_t e = 0; e < ft->events; e++) {
+      long long delta = b[e] - a[e];
+      if (ft->read_bias[e] < 0 || delta < ft->read_bias[e]) ft->read_bias[e] = delta;
+    }
+  }
+  for (uint32_t e = 0; e < IPROBE_FPERF_MAX_EVENTS; e++) {
+    if (ft->read_bias[e] < 0) ft->read_bias[e] = 0;
+  }
+}
+
+/* PAPI_create_eventset … PAPI_start: about 0.3 ms, once per sampling thread
+ * (and again if the controller asks for other events). */
+static int IPROBE_NOINSTR build_set(struct iprobe_thread *t, struct iprobe_fperf_thread *ft, uint32_t generation) {
+  destroy_set(ft);
+  ft->generation = generation;
+  if (__atomic_add_fetch(&live_sets, 1, __ATOMIC_RELAXED) > thread_limit()) {
+    __atomic_fetch_sub(&live_sets, 1, __ATOMIC_RELAXED);
+    set_thread_state(t, ft, IPROBE_FPERF_THREAD_LIMITED, 0);
+    return -1;
+  }
+  const struct iprobe_fperf_config *config = &iprobe_fperf_configs[generation & 1];
+  uint64_t started = iprobe_monotonic_ns();
+  int set = PAPI_NULL;
+  const char *call = "PAPI_create_eventset";
+  int rc = iprobe_papi.create_eventset(&set);
+  if (rc == PAPI_OK) {
+    call = "PAPI_assign_eventset_component";
+    rc = iprobe_papi.assign_eventset_component(set, config->component);
+  }
+  if (rc == PAPI_OK) {
+    /* User mode only: the target's own work, and what perf_event_paranoid 2
+     * allows. perf_event's PAPI_DOMAIN check opens a hardware instructions
+     * event, so it fails (PAPI_ENOEVNT) where there is no PMU; the
+     * component's default domain, user, then stays. */
+    PAPI_option_t option;
+    memset(&option, 0, sizeof option);
+    option.domain.eventset = set;
+    option.domain.domain = PAPI_DOM_USER;
+    iprobe_papi.set_opt(PAPI_DOMAIN, &option);
+  }
+  for (int i = 0; rc == PAPI_OK && i < config->count; i++) {
+    call = "PAPI_add_event";
+    rc = iprobe_papi.add_event(set, config->codes[i]);
+  }
+  if (rc == PAPI_OK) {
+    call = "PAPI_start";
+    rc = iprobe_papi.start(set);
+  }
+  if (rc != PAPI_OK) {
+    if (set != PAPI_NULL) {
+      iprobe_papi.cleanup_eventset(set);
+      iprobe_papi.destroy_eventset(&set);
+    }
+    __atomic_fetch_sub(&live_sets, 1, __ATOMIC_RELAXED);
+    set_thread_state(t, ft, IPROBE_FPERF_THREAD_FAILED, rc);
+    note_thread_error(call, rc);
+    return -1;
+  }
+  ft->event_set = set;
+  ft->events = (uint32_t)config->count;
+  measure_read_bias(ft);
+  set_thread_state(t, ft, IPROBE_FPERF_THREAD_COUNTING, 0);
+  IPROBE_ADD(&iprobe_rt.fperf->thread_sets, 1);
+  IPROBE_ADD(&iprobe_rt.fperf->thread_set_ns, iprobe_monotonic_ns() - started);
+  return 0;
+}
+
+static void IPROBE_NOINSTR drop_frames(struct iprobe_fperf_thread *ft, uint32_t keep) {
+  if (ft->depth > keep) IPROBE_ADD(&iprobe_rt.fperf->lost_samples, ft->depth - keep);
+  ft->depth = keep;
+}
+
+/* The thread's sampling state, ready to read; NULL if this thread cannot sample now. */
+static struct iprobe_fperf_thread *IPROBE_NOINSTR sampling_thread(struct iprobe_thread *t) {
+  if (t->untimed || !t->fperf_rows || IPROBE_LOAD(&iprobe_fperf_forked)) return 0;
+  uint32_t generation = IPROBE_LOAD_ACQUIRE(&iprobe_fperf_generation);
+  if (!generation) return 0;
+  struct iprobe_fperf_thread *ft = t->fperf;
+  if (!ft) {
+    /* mmap, not malloc: hooks may run in signal handlers */
+    ft = mmap(0, sizeof *ft, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (ft == MAP_FAILED) return 0;
+    ft->event_set = PAPI_NULL;
+    t->fperf = ft;
+  }
+  uint32_t session = IPROBE_LOAD(&iprobe_rt.header->control.fperf_session);
+  if (ft->session != session) {
+    drop_frames(ft, 0);
+    ft->session = session;
+  }
+  if (ft->generation != generation) {
+    drop_frames(ft, 0); /* their entry counts are of the old events */
+    if (build_set(t, ft, generation) != 0) return 0;
+  }
+  return ft->state == IPROBE_FPERF_THREAD_COUNTING ? ft : 0;
+}
+
+/* One unit of the quota, or the first sample of a function never sampled. */
+static int IPROBE_NOINSTR take_quota(struct iprobe_function *entry) {
+  if (IPROBE_LOAD(&entry->fperf_quota) > 0 && __atomic_fetch_sub(&entry->fperf_quota, 1, __ATOMIC_RELAXED) > 0) {
+    if (!(IPROBE_LOAD(&entry->flags) & IPROBE_FUNCTION_FPERF_SAMPLED)) {
+      __atomic_fetch_or(&entry->flags, IPROBE_FUNCTION_FPERF_SAMPLED, __ATOMIC_RELAXED);
+    }
+    return 1;
+  }
+  return !(__atomic_fetch_or(&entry->flags, IPROBE_FUNCTION_FPERF_SAMPLED, __ATOMIC_RELAXED) &
+           IPROBE_FUNCTION_FPERF_SAMPLED);
+}
+
+static void IPROBE_NOINSTR read_failed(struct iprobe_thread *t, struct iprobe_fperf_thread *ft, int rc) {
+  IPROBE_ADD(&iprobe_rt.fperf->read_failures, 1);
+  drop_frames(ft, 0);
+  destroy_set(ft);
+  set_thread_state(t, ft, IPROBE_FPERF_THREAD_FAILED, rc);
+  note_thread_error("PAPI_read", rc);
+}
+
+void iprobe_fperf_sample_entry(struct iprobe_thread *t, uint32_t function, uint64_t address, uint64_t sp) {
+  struct iprobe_fperf_thread *ft = sampling_thread(t);
+  if (!ft) return;
+  uint64_t started = iprobe_clock_now(); /* a new event set's cost is thread_set_ns, not the sample's */
+  /* A frame below this entry's stack level cannot be its caller: longjmp
+   * skipped its exit. One at the same level may be: a function inlined into
+   * another calls the hooks with the enclosing function's stack pointer. */
+  uint32_t live = ft->depth;
+  while (live && ft->frames[live - 1].sp < sp) live--;
+  drop_frames(ft, live);
+  if (ft->depth == IPROBE_FPERF_DEPTH) {
+    IPROBE_ADD(&iprobe_rt.fperf->depth_drops, 1);
+    return;
+  }
+  if (!take_quota(&iprobe_rt.functions[function])) return;
+  struct iprobe_sample_frame *f = &ft->frames[ft->depth];
+  int rc = iprobe_papi.read(ft->event_set, f->entry);
+  if (rc != PAPI_OK) {
+    read_failed(t, ft, rc);
+    return;
+  }
+  f->address = address;
+  f->sp = sp;
+  f->function = function;
+  f->direct = 0;
+  f->nested = 0;
+  memset(f->children, 0, sizeof f->children);
+  ft->depth++;
+  f->cost = iprobe_clock_now() - started;
+}
+
+static void IPROBE_NOINSTR close_frame(struct iprobe_thread *t, struct iprobe_fperf_thread *ft, uint64_t started) {
+  struct iprobe_sample_frame *f = &ft->frames[ft->depth - 1];
+  long long now[IPROBE_FPERF_MAX_EVENTS];
+  int rc = iprobe_papi.read(ft->event_set, now);
+  if (rc != PAPI_OK) {
+    read_failed(t, ft, rc);
+    return;
+  }
+  struct iprobe_fperf_row *row = &t->fperf_rows[f->function];
+  struct iprobe_sample_frame *parent = ft->depth > 1 ? f - 1 : 0;
+  /* Each sample nested inside leaves one read pair's worth in this delta
+   * besides its own, and this sample's own reads leave one: see read_bias. */
+  for (uint32_t e = 0; e < ft->events; e++) {
+    long long delta = now[e] - f->entry[e];
+    long long bias = ft->read_bias[e];
+    long long inclusive = delta - bias * (long long)(1 + 2 * f->nested);
+    long long exclusive = delta - f->children[e] - bias * (long long)(1 + f->direct);
+    IPROBE_BUMP(&row->inclusive[e], inclusive);
+    IPROBE_BUMP(&row->exclusive[e], exclusive);
+    if (parent) parent->children[e] += delta;
+  }
+  if (parent) {
+    parent->direct++;
+    parent->nested += 1 + f->nested;
+  }
+  IPROBE_BUMP(&row->samples, 1);
+  ft->depth--;
+  IPROBE_BUMP(&row->sample_ticks, f->cost + (iprobe_clock_now() - started));
+}
+
+/* Which open sampled frame, if any, this exit closes; the stack-level rules
+ * are the shadow stack's (shadow_stack.h), applied to sampled frames only
+ * (an exit with no sampled frame at its level is an unsampled activation's),
+ * except that frames at the same level are not taken for dead: inlined
+ * instrumented functions share their enclosing function's level. */
+void iprobe_fperf_sample_exit(struct iprobe_thread *t, uint64_t address, uint64_t sp, int tail) {
+  uint64_t started = iprobe_clock_now();
+  struct iprobe_fperf_thread *ft = t->fperf;
+  if (ft->session != IPROBE_LOAD(&iprobe_rt.header->control.fperf_session)) {
+    drop_frames(ft, 0);
+    return;
+  }
+  while (ft->depth) {
+    struct iprobe_sample_frame *f = &ft->frames[ft->depth - 1];
+    if (f->sp > sp) return; /* a live caller: this exit is of an unsampled activation */
+    if (f->sp == sp) {
+      /* at a tail exit's level: the caller's; else this activation's, or
+       * an enclosing one's when an unsampled inlined function exits */
+      if (!tail && f->address == address) close_frame(t, ft, started);
+      return;
+    } else if (tail && f->address == address) {
+      /* Its frame is already gone, so it lies below the hook. Its caller's
+       * sampled frame need not lie at or above the hook: gcc may call the
+       * entry hook with 8 bytes of alignment pushed that the caller pops
+       * before its calls (seen in bzip2), so it is matched by address. */
+      close_frame(t, ft, started);
+      return;
+    }
+    drop_frames(ft, ft->depth - 1); /* below this exit's level: skipped by longjmp */
+  }
+}
+
+void iprobe_fperf_thread_exit(struct iprobe_thread *t) {
+  struct iprobe_fperf_thread *ft = t->fperf;
+  if (!ft) return;
+  t->fperf = 0;
+  drop_frames(ft, 0);
+  if (!IPROBE_LOAD(&iprobe_fperf_forked) && ft->event_set != PAPI_NULL) {
+    destroy_set(ft);
+    iprobe_papi.unregister_thread(); /* else each dead thread leaks a perf fd per event */
+  }
+  munmap(ft, sizeof *ft);
+}
+
+/* In the child: the set's fds are shared with the parent; forget it, never touch it. */
+void iprobe_fperf_after_fork(struct iprobe_thread *t) {
+  IPROBE_STORE(&iprobe_fperf_forked, 1);
+  if (t && !t->untimed && t->fperf) {
+    t->fperf->event_set = PAPI_NULL;
+    t->fperf->depth = 0;
+  }
+}

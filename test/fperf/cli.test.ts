@@ -1,0 +1,63 @@
+/** `iprobe fperf` end to end: a program run under FPerf, and profiling that waits for a rule. */
+import { describe, expect, it } from 'vitest';
+import type { FperfReport } from '../../src/fperf/profile-report.js';
+import { parseRule } from '../../src/fperf/monitoring-rules.js';
+import { iprobe } from '../support/iprobe-cli.js';
+import { TargetProcess } from '../support/target-process.js';
+import { useTempDir } from '../support/temp-dir.js';
+import { coldpatchedFixture, openWindow, rowsByName } from './helpers.js';
+
+describe('iprobe fperf', () => {
+  const dir = useTempDir('fperf-cli');
+
+  it('-- prog: profiles the run, measures the overhead with a second run, reports every function', async () => {
+    const exe = await coldpatchedFixture('callheavy', dir);
+    const r = await iprobe(['fperf', '--json', '--budget', '5%', '--', exe, 'batch', '8000']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as FperfReport;
+    expect(report.command).toEqual([exe, 'batch', '8000']);
+    expect(report.events).toEqual(['perf::TASK-CLOCK', 'perf::PAGE-FAULTS', 'perf::CONTEXT-SWITCHES']);
+    expect(report.overhead.kind).toBe('measured');
+    expect(report.overhead.baseline!.cpuNs).toBeGreaterThan(0);
+    expect(report.functions.sampled).toBeGreaterThanOrEqual(36); // 24 leaves, 12 mids, one_round
+    const leaf = report.rows.find((row) => row.name === 'leaf_0')!;
+    expect(leaf.samples).toBeGreaterThan(0);
+    expect(leaf.samples).toBeLessThan(leaf.calls);
+    expect(leaf.perCall![0]!.event).toBe('perf::TASK-CLOCK');
+    // sorted by the first event's self time × calls, largest first
+    const totals = report.rows.filter((row) => row.perCall).map((row) => row.perCall![0]!.exclusive * row.calls);
+    expect(totals).toEqual([...totals].sort((a, b) => b - a));
+
+    const text = await iprobe(['fperf', '--no-baseline', '--limit', '3', '--', exe, 'batch', '8000']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/overhead, estimated/);
+    expect(text.stdout).toMatch(/functions called, \d+ sampled/);
+    expect(text.stdout).toMatch(/… \d+ more/);
+  });
+
+  it('--when: profiles only once the watched function turns slow', async () => {
+    const exe = await coldpatchedFixture('workloads', dir);
+    const target = await TargetProcess.start([exe], { mode: 'off' });
+    try {
+      await target.waitFor(/^ready/);
+      let watching!: () => void;
+      const watched = new Promise<void>((resolve) => (watching = resolve));
+      const window = openWindow(target.pid, {
+        rules: [parseRule('fn=nap latency>8ms')],
+        intervalMs: 50,
+        log: (line) => line.startsWith('watching') && watching(),
+      });
+      await watched;
+      await target.ask('nap 0 30', /^done/); // naps of 0 ms: the rule does not fire (even on a loaded machine)
+      await target.ask('pages 8 3', /^done/);
+      await target.ask('nap 20 8', /^done/); // fires within these
+      const result = await (await window).end();
+      expect(result.fired?.rule).toBe('fn=nap latency>8ms');
+      const rows = rowsByName(result);
+      expect(rows.get('touch_pages')).toBeUndefined(); // called before the rule fired
+      expect(rows.get('nap')!.samples).toBeGreaterThan(0);
+    } finally {
+      target.kill();
+    }
+  });
+});
