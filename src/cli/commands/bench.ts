@@ -20,12 +20,12 @@ export function registerBench(program: Command): void {
   program
     .command('bench')
     .description('run the benchmarks (real programs, cost per probe event, stop window, FPerf sweep) and write tables and figures')
-    .option('--quick', 'a reduced run (about 3 minutes): for CI, not for quoting')
+    .option('--quick', 'a reduced run (about a minute once the cache is warm): for CI, not for quoting')
     .option('--only <ids>', `comma-separated experiments to run: ${EXPERIMENT_IDS.join(', ')}`)
     .option('--programs <names>', 'comma-separated programs for the real-program experiment (default: all six; bzip2 with --quick)')
     .option('--out <dir>', 'results root: each run writes a new folder there and links results/latest to it', 'results')
     .option('--docs <dir>', 'also write the report, tables and figures here (e.g. docs/benchmarks)')
-    .option('--cache-dir <dir>', 'cache of Debian sources and builds instead of $IPROBE_CACHE_DIR or ~/.cache/iprobe')
+    .option('--cache-dir <dir>', 'cache of Debian sources and builds instead of $IPROBE_CACHE_DIR or ~/.cache/iprobe (not used by the FPerf sweep yet)')
     .addHelpText(
       'after',
       `
