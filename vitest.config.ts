@@ -9,7 +9,7 @@ import { defineConfig } from 'vitest/config';
  *   the targets' threads and turns the stop deadlines and budget ratios
  *   these tests check into a lottery.
  */
-const LIVE = ['test/ptrace/**', 'test/hotpatch/**', 'test/fperf/**', 'test/inject/**'];
+const LIVE = ['test/ptrace/**', 'test/hotpatch/**', 'test/fperf/**', 'test/inject/**', 'test/bench/live/**'];
 
 const common = {
   pool: 'forks' as const,

@@ -10,7 +10,8 @@ set -euo pipefail
 declare -A GROUP_PACKAGES=(
   [build]="gcc g++ make python3 binutils pkg-config libcapstone-dev libdw-dev libelf-dev libpapi-dev"
   [test]="dpkg-dev redis-server redis-tools nginx wrk procps psmisc strace gdb musl-tools"
-  [bench]="hyperfine clang llvm uftrace bpftrace linux-perf papi-tools"
+  # libclang-rt-14-dev holds XRay's runtime (only recommended by clang); lttng-* for LTTng-UST's cyg-profile helper.
+  [bench]="hyperfine clang llvm libclang-rt-14-dev uftrace bpftrace linux-perf papi-tools lttng-tools liblttng-ust-dev valgrind gdb"
   # dpkg-dev unpacks apt-get source; tcl generates sqlite3's amalgamation; redis-tools is the load generator.
   [programs]="dpkg-dev gcc make binutils tcl redis-tools"
 )

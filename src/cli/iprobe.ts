@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { runCli } from './run-cli.js';
 import { packageVersion } from '../util/package-version.js';
+import { registerBench } from './commands/bench.js';
 import { registerColdpatch } from './commands/coldpatch.js';
 import { registerFperf } from './commands/fperf.js';
 import { registerHot } from './commands/hot.js';
@@ -24,5 +25,6 @@ registerReport(program);
 registerFperf(program);
 registerRun(program);
 registerRuntime(program);
+registerBench(program);
 
 await runCli(program);
