@@ -30,10 +30,10 @@ done
 step "iprobe probes $work/primes.coldpatched"
 iprobe probes "$work/primes.coldpatched"
 
-step "hotpatch the running coldpatched binary (started with iprobe run, probes off)"
-iprobe run -- "$work/primes.coldpatched" 200000 8 > "$work/run.out" 2> "$work/run.err" &
-for _ in $(seq 50); do grep -q 'pid ' "$work/run.err" 2>/dev/null && break; sleep 0.1; done
-pid=$(sed -n 's/^iprobe: pid \([0-9]*\),.*/\1/p' "$work/run.err")
+step "hotpatch the coldpatched binary while it runs (started plainly: iprobe hot injects its runtime)"
+"$work/primes.coldpatched" 200000 8 > "$work/run.out" &
+pid=$!
+sleep 0.2
 echo "\$ iprobe hot $pid --fn is_prime fib"
 iprobe hot "$pid" --fn is_prime fib
 sleep 1
@@ -41,8 +41,8 @@ echo "\$ iprobe report $pid"
 iprobe report "$pid"
 echo "\$ iprobe trace $pid --fn count_primes fib --duration 500ms -o $work/trace.json"
 iprobe trace "$pid" --fn count_primes fib --duration 500ms -o "$work/trace.json"
-echo "\$ iprobe hot $pid --fn is_prime fib --off"
-iprobe hot "$pid" --fn is_prime fib --off
+echo "\$ iprobe hot $pid --all --off --detach-runtime"
+iprobe hot "$pid" --all --off --detach-runtime
 wait
 echo
 echo "files are in $work (open trace.json in https://ui.perfetto.dev)"

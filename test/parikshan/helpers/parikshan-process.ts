@@ -53,7 +53,11 @@ export async function startParikshan(args: string[]): Promise<RunningParikshan> 
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);
       // A test that failed half-way may leave a connection that never finishes.
-      const killer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      const killer = setTimeout(() => {
+        // The last log lines say what a shutdown that hangs was still waiting for.
+        console.error(`parikshan did not stop within ${STOP_TIMEOUT_MS} ms; last log lines:\n${logs.slice(-8).map((l) => JSON.stringify(l)).join('\n')}`);
+        child.kill('SIGKILL');
+      }, STOP_TIMEOUT_MS);
       const code = await exited;
       clearTimeout(killer);
       return code;
