@@ -52,6 +52,8 @@ export interface FperfReport {
   intervalMs: number;
   windowMs: number;
   probes: 'switched' | 'always-on';
+  /** Present when this session injected the runtime into the process. */
+  runtimeInjected?: Record<string, unknown>;
   fired?: { rule: string; afterMs: number };
   functions: { called: number; sampled: number; wellSampled: number };
   calls: number;
@@ -117,6 +119,7 @@ export function buildReport(result: ProfileResult, run?: { command: string[]; ba
     intervalMs: result.intervalMs,
     windowMs: result.windowMs,
     probes: result.probes,
+    ...(result.injection ? { runtimeInjected: result.injection } : {}),
     ...(result.fired ? { fired: result.fired } : {}),
     functions: {
       called: rows.filter((r) => r.calls > 0).length,

@@ -4,6 +4,7 @@
  * fperf mode, refill the quotas every interval from the budget, then switch
  * the probes off and read the table.
  */
+import { attachRuntimeForProfiling } from './runtime-attach.js';
 import { calibrateReadCost } from '../native/papi.js';
 import type { TickClock } from '../runtime/clock.js';
 import { FperfControl, type FperfStatus } from '../runtime/fperf-control.js';
@@ -66,6 +67,8 @@ export interface SampleCost {
 
 export interface ProfileResult {
   pid: number;
+  /** How the runtime was injected, when this session did it. */
+  injection?: Record<string, unknown>;
   /** As counted (with the modifiers FPerf added), in report order. */
   events: string[];
   budget: Budget;
@@ -100,8 +103,14 @@ const BOOKKEEPING_NS = 150;
 const MEASURED_AFTER = 20;
 
 export async function profileProcess(request: ProfileRequest): Promise<ProfileResult> {
-  const { pid } = request;
   const log = request.log ?? (() => {});
+  const injection = await attachRuntimeForProfiling(request.pid, request.probeLists, log);
+  const result = await profileWithRuntime(request, log);
+  return injection ? { ...result, injection } : result;
+}
+
+async function profileWithRuntime(request: ProfileRequest, log: (line: string) => void): Promise<ProfileResult> {
+  const { pid } = request;
   const segment = RuntimeSegment.open(pid);
   const interruption = new Interruption(request.stop);
   try {

@@ -5,6 +5,7 @@ import { parseRule } from '../../src/fperf/monitoring-rules.js';
 import { iprobe } from '../support/iprobe-cli.js';
 import { TargetProcess } from '../support/target-process.js';
 import { useTempDir } from '../support/temp-dir.js';
+import { PlainTarget } from '../inject/plain-target.js';
 import { coldpatchedFixture, openWindow, rowsByName } from './helpers.js';
 
 describe('iprobe fperf', () => {
@@ -56,6 +57,37 @@ describe('iprobe fperf', () => {
       const rows = rowsByName(result);
       expect(rows.get('touch_pages')).toBeUndefined(); // called before the rule fired
       expect(rows.get('nap')!.samples).toBeGreaterThan(0);
+    } finally {
+      target.kill();
+    }
+  });
+
+  it('<pid> of a process started without the runtime: injects it, profiles, leaves the probes off', async () => {
+    const exe = await coldpatchedFixture('workloads', dir);
+    const target = await PlainTarget.start([exe]);
+    try {
+      await target.waitFor(/^ready/m);
+      const profiling = iprobe(['fperf', String(target.pid), '--json', '--budget', 'none', '--duration', '2s', '--fn', 'touch_pages', 'spin']);
+      // Work for the window to see, whenever its probes go on.
+      for (let i = 0; i < 8; i++) {
+        await target.ask(`pages 4 20`, /done/);
+        await target.ask(`spin 200000 5`, /done/);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      const r = await profiling;
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout) as FperfReport;
+      expect(report.runtimeInjected?.library).toMatch(/libiprobe_runtime\.so$/);
+      const rows = new Map(report.rows.map((row) => [row.name, row]));
+      expect(rows.get('touch_pages')!.samples).toBeGreaterThan(0);
+      expect(rows.get('spin')!.samples).toBeGreaterThan(0);
+      expect(rows.get('nap')).toBeUndefined(); // not selected
+
+      const list = await iprobe(['hot', String(target.pid), '--list', '--json']);
+      expect(list.code).toBe(0);
+      const listing = JSON.parse(list.stdout) as { runtimeOrigin: string; functions: { name: string; on: number }[] };
+      expect(listing.runtimeOrigin).toBe('injected');
+      expect(listing.functions.filter((f) => f.on > 0)).toEqual([]);
     } finally {
       target.kill();
     }

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { parseBudget } from '../../fperf/budget.js';
 import { checkEventSet, defaultEventsFor } from '../../fperf/event-check.js';
 import { loadEventCatalog, type EventCatalog } from '../../fperf/event-catalog.js';
@@ -50,7 +50,7 @@ export function registerFperf(program: Command): void {
     .option('-e, --events <events>', 'events to count, comma-separated (default: chosen from what is available)')
     .option('--all', 'with --list-events: also the events that cannot be counted here, and why')
     .option('--budget <percent>', "overhead budget, a percentage of the target's CPU time, or none", '5%')
-    .option('--interval <time>', 'quota refill interval', parseDuration, 100)
+    .addOption(new Option('--interval <time>', 'quota refill interval').argParser(parseDuration).default(100, '100ms'))
     .option('--duration <time>', 'how long to profile (default: 30s for a pid; the whole run for -- prog)', parseDuration)
     .option('--fn <glob...>', 'functions to profile (default: every probe)')
     .option('--when <rule>', "profile only once this rule fires, e.g. 'fn=handle_get latency>2ms' (repeatable: any fires)", collect, [])

@@ -4,7 +4,7 @@ import { switchProbes, type SwitchOutcome } from '../../hotpatch/probe-switch.js
 import { DEFAULT_KINDS } from '../../hotpatch/site-selection.js';
 import type { SiteKind } from '../../probelist/probe-list.js';
 import { UserError } from '../../util/user-error.js';
-import { describeRuntime, injectionJson } from '../describe-runtime.js';
+import { describeRuntime, injectionJson } from '../../hotpatch/runtime-description.js';
 import { formatTable } from '../format-table.js';
 import { parsePid } from '../parse-numbers.js';
 

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { DEFAULT_MAX_TRACE_EVENTS, traceProcess } from '../../hotpatch/trace-session.js';
 import { DEFAULT_KINDS } from '../../hotpatch/site-selection.js';
-import { describeRuntime, injectionJson } from '../describe-runtime.js';
+import { describeRuntime, injectionJson } from '../../hotpatch/runtime-description.js';
 import { countSpans, toChromeTrace } from '../../runtime/export/chrome-trace.js';
 import { stageFile } from '../../util/atomic-write.js';
 import { parseDuration } from '../parse-duration.js';

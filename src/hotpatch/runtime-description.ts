@@ -1,6 +1,6 @@
 /** How `iprobe hot` and `iprobe trace` say where the runtime came from. */
 import path from 'node:path';
-import type { AttachedRuntime } from '../hotpatch/runtime-injection.js';
+import type { AttachedRuntime } from './runtime-injection.js';
 
 type Injection = AttachedRuntime['injection'];
 
