@@ -23,8 +23,14 @@ IPROBE_INLINE struct iprobe_thread *hook_begin(struct iprobe_header **h, uint32_
   *h = iprobe_rt.header;
   if (IPROBE_UNLIKELY(!*h) && !(*h = iprobe_start_from_hook())) return 0;
   *mode = IPROBE_LOAD(&(*h)->control.mode);
-  if (*mode == IPROBE_MODE_OFF || *mode > IPROBE_MODE_FPERF) return 0;
+  if (*mode == IPROBE_MODE_OFF || *mode > IPROBE_MODE_CALLS) return 0;
   return iprobe_thread_enter(*h);
+}
+
+/* calls mode keeps no frames, so an exit hook has nothing to do. */
+IPROBE_INLINE int exit_has_work(void) {
+  const struct iprobe_header *h = iprobe_rt.header;
+  return !h || IPROBE_LOAD(&h->control.mode) != IPROBE_MODE_CALLS;
 }
 
 IPROBE_EXPORT void __cyg_profile_func_enter(void *function, void *call_site) {
@@ -34,7 +40,9 @@ IPROBE_EXPORT void __cyg_profile_func_enter(void *function, void *call_site) {
   if (!t) return;
   uint32_t id = iprobe_function_lookup((uint64_t)function, IPROBE_FUNCTION_CODE);
   iprobe_stat_call(t, id);
-  if (mode == IPROBE_MODE_FPERF) {
+  if (mode == IPROBE_MODE_CALLS) {
+    /* counted; nothing else */
+  } else if (mode == IPROBE_MODE_FPERF) {
     if (id != IPROBE_NO_FUNCTION) iprobe_fperf_entry(t, id, (uint64_t)function, HOOK_SP());
   } else if (IPROBE_LIKELY(!t->untimed)) {
     uint64_t now = iprobe_clock_now();
@@ -50,11 +58,14 @@ IPROBE_EXPORT void __cyg_profile_func_enter(void *function, void *call_site) {
 }
 
 IPROBE_EXPORT void __cyg_profile_func_exit(void *function, void *call_site) {
+  if (IPROBE_LIKELY(!exit_has_work())) return;
   struct iprobe_header *h;
   uint32_t mode;
   struct iprobe_thread *t = hook_begin(&h, &mode);
   if (!t) return;
-  if (mode == IPROBE_MODE_FPERF) {
+  if (mode == IPROBE_MODE_CALLS) {
+    /* switched to calls mode since the check above */
+  } else if (mode == IPROBE_MODE_FPERF) {
     iprobe_fperf_exit(t, (uint64_t)function, HOOK_SP(), HOOK_TAIL_CALLED(call_site));
   } else if (IPROBE_LIKELY(!t->untimed)) {
     iprobe_frame_pop(t, (uint64_t)function, (uint64_t)call_site, HOOK_SP(), HOOK_TAIL_CALLED(call_site),

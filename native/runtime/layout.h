@@ -38,6 +38,7 @@ enum iprobe_mode {
   IPROBE_MODE_COUNT = 1,
   IPROBE_MODE_TRACE = 2,
   IPROBE_MODE_FPERF = 3, /* calls, and PAPI counter samples within each function's quota */
+  IPROBE_MODE_CALLS = 4, /* calls per function only: no clock, no shadow stack; exits return at once */
 };
 
 enum iprobe_clock {

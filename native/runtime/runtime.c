@@ -41,6 +41,7 @@ static uint32_t IPROBE_NOINSTR env_mode(void) {
   const char *text = getenv("IPROBE_MODE");
   if (text && strcmp(text, "count") == 0) return IPROBE_MODE_COUNT;
   if (text && strcmp(text, "trace") == 0) return IPROBE_MODE_TRACE;
+  if (text && strcmp(text, "calls") == 0) return IPROBE_MODE_CALLS;
   if (text && strcmp(text, "fperf") == 0) return IPROBE_MODE_FPERF; /* calls only until a controller configures events */
   return IPROBE_MODE_OFF; /* injected into a live process: the controller decides */
 }

@@ -54,7 +54,7 @@ export async function traceProcess(request: TraceRequest): Promise<TraceResult> 
   const runtime = { origin: attached.origin, injection: attached.injection };
   const segment = RuntimeSegment.open(pid);
   const previousMode = segment.mode();
-  const restoredMode = previousMode === 'off' || previousMode === 'count' ? previousMode : 'count';
+  const restoredMode = previousMode === 'off' || previousMode === 'count' || previousMode === 'calls' ? previousMode : 'count';
   const collector = new TraceCollector(segment, {
     maxEvents: request.maxEvents ?? DEFAULT_MAX_TRACE_EVENTS,
     perThreadPerDrain: EVENTS_PER_THREAD_PER_DRAIN,

@@ -125,7 +125,7 @@ export const STAT_SIZE = 32;
 export const EVENT = { ticks: 0, function: 8, site: 16, tid: 24, kind: 28, flags: 29, depth: 30 } as const;
 export const EVENT_SIZE = 32;
 
-export const MODES = ['off', 'count', 'trace', 'fperf'] as const;
+export const MODES = ['off', 'count', 'trace', 'fperf', 'calls'] as const;
 export type Mode = (typeof MODES)[number];
 
 export const enum ClockKind {

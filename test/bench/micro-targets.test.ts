@@ -24,23 +24,31 @@ const results = (rows: MicroRow[], missing: string[] = []): MicroResults => ({
 });
 
 describe('micro-benchmark targets', () => {
-  it('compares iprobe with XRay counting at the same call count, and with each uprobe tool', () => {
+  it('judges the calls-only handler against XRay counting at the same call count, reports the count handler beside it, and each uprobe tool', () => {
     const text = microTargets(
       results([
         row('iprobe-hotpatched-count', 1e6, 12),
-        row('iprobe-hotpatched-count', 1e8, 8),
+        row('iprobe-hotpatched-count', 1e8, 10),
+        row('iprobe-hotpatched-calls', 1e6, 6),
+        row('iprobe-hotpatched-calls', 1e8, 4),
         row('xray-count', 1e6, 10),
-        row('xray-count', 1e8, 9),
+        row('xray-count', 1e8, 8),
         row('xray-patched', 1e8, 5),
         row('bpftrace-uprobe', 1e5, 9000),
         row('perf-uprobe', 1e5, 100),
       ]),
     );
-    expect(text).toContain("below XRay's patched cost: met.");
-    expect(text).toContain('iprobe 8.00 ns vs XRay 9.00 ns per event at 10^8 calls');
-    expect(text).toContain('XRay patched with no handler costs 5.00 ns');
-    expect(text).toMatch(/bpftrace-uprobe\): met\.\*\* .* 1125× cheaper/);
-    expect(text).toMatch(/perf-uprobe\): missed\.\*\* .* 12\.5× cheaper/);
+    expect(text).toContain("below XRay's patched cost: met.** XRay patched with a handler that counts: 8.00 ns per event at 10^8 calls; with no handler 5.00 ns");
+    expect(text).toMatch(/calls-only handler .*: 4\.00 ns per event \(0\.50× XRay's\); iprobe's count handler .*: 10\.0 ns per event \(1\.25× XRay's\)/);
+    // uprobes are compared with the count handler, the dearer of the two
+    expect(text).toMatch(/bpftrace-uprobe\): met\.\*\* .* 900× cheaper/);
+    expect(text).toMatch(/perf-uprobe\): missed\.\*\* .* 10\.0× cheaper/);
+  });
+
+  it('misses the XRay target when the calls-only handler is dearer, or was not measured', () => {
+    const rows = [row('iprobe-hotpatched-count', 1e8, 10), row('xray-count', 1e8, 8)];
+    expect(microTargets(results([...rows, row('iprobe-hotpatched-calls', 1e8, 9)]))).toContain("below XRay's patched cost: missed.");
+    expect(microTargets(results(rows))).toContain("below XRay's patched cost: missed.");
   });
 
   it('says why a target cannot be judged when a tool is missing', () => {

@@ -38,7 +38,7 @@ function cOffsets(): Map<string, number> {
     ...fields.map(([key, type, field]) => `  printf("${key} %zu\\n", offsetof(${type}, ${field}));`),
     ...sizes.map(([key, type]) => `  printf("${key} %zu\\n", sizeof(${type}));`),
     '  printf("MAGIC %llu\\nVERSION %u\\n", IPROBE_MAGIC, IPROBE_LAYOUT_VERSION);',
-    '  printf("MODES %d %d %d %d\\n", IPROBE_MODE_OFF, IPROBE_MODE_COUNT, IPROBE_MODE_TRACE, IPROBE_MODE_FPERF);',
+    '  printf("MODES %d %d %d %d %d\\n", IPROBE_MODE_OFF, IPROBE_MODE_COUNT, IPROBE_MODE_TRACE, IPROBE_MODE_FPERF, IPROBE_MODE_CALLS);',
     '  printf("FPERF_LIMITS %d %d %d %d\\n", IPROBE_FPERF_MAX_EVENTS, IPROBE_FPERF_NAME_SIZE, IPROBE_FPERF_TEXT_SIZE, IPROBE_FUNCTION_FPERF_SAMPLED);',
     '  printf("FPERF_STATES %d %d %d %d\\n", IPROBE_FPERF_IDLE, IPROBE_FPERF_LOADING, IPROBE_FPERF_READY, IPROBE_FPERF_FAILED);',
     '  printf("FPERF_THREAD_STATES %d %d %d %d\\n", IPROBE_FPERF_THREAD_NONE, IPROBE_FPERF_THREAD_COUNTING, IPROBE_FPERF_THREAD_FAILED, IPROBE_FPERF_THREAD_LIMITED);',

@@ -45,6 +45,13 @@ export async function countInstructions(
       binary: builds.instrumented,
       env: preloadEnvironment(process.env, 'count'),
     },
+    {
+      id: 'iprobe-calls-handler',
+      label: 'iprobe: probes on, calls-only handler (mode calls)',
+      eventsPerCall: 2,
+      binary: builds.instrumented,
+      env: preloadEnvironment(process.env, 'calls'),
+    },
   ];
   if ('path' in builds.xray) {
     runs.push(

@@ -1,7 +1,8 @@
 /**
  * The workload without a tool, with the compiled-in hooks, and under iprobe:
  * coldpatched with its probes off, and hotpatched on with the runtime's
- * counting handler.
+ * count-mode handler (calls and time per function) and its calls-mode
+ * handler (calls only: the job XRay's counting handler does).
  */
 import { DEFAULT_KINDS } from '../../hotpatch/site-selection.js';
 import { switchProbes } from '../../hotpatch/probe-switch.js';
@@ -52,6 +53,15 @@ export function iprobeContestants(builds: EmptyCallsBuilds, scale: CallScale): M
       prepare: async () => available,
       measure: (calls) => runUnderRuntime(builds.coldpatched, calls, true),
     },
+    {
+      id: 'iprobe-hotpatched-calls',
+      tool: 'iprobe',
+      label: 'iprobe: hotpatched on, calls-only handler (mode calls)',
+      eventsPerCall: 2,
+      callCounts: scale.cheap,
+      prepare: async () => available,
+      measure: (calls) => runUnderRuntime(builds.coldpatched, calls, true, 'calls'),
+    },
   ];
 }
 
@@ -66,12 +76,12 @@ export async function runDirect(binary: string, calls: number, args: readonly st
 }
 
 /**
- * Starts the coldpatched build under `iprobe run` (count mode), switches its
+ * Starts the coldpatched build under `iprobe run` (in `mode`), switches its
  * probes on through ptrace if asked, then lets it time its loop, and checks
  * what the runtime counted.
  */
-async function runUnderRuntime(binary: string, calls: number, switchOn: boolean): Promise<MicroMeasurement> {
-  const target = await ControlledTarget.start([binary, String(calls)], { ...process.env, EMPTY_CALLS_WAIT: '1' }, 'count');
+async function runUnderRuntime(binary: string, calls: number, switchOn: boolean, mode: 'count' | 'calls' = 'count'): Promise<MicroMeasurement> {
+  const target = await ControlledTarget.start([binary, String(calls)], { ...process.env, EMPTY_CALLS_WAIT: '1' }, mode);
   try {
     await target.readUntil('ready');
     let switched = '';

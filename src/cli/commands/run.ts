@@ -11,15 +11,15 @@ import { removeStaleSegments, segmentPath } from '../../runtime/segment.js';
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 export function parseMode(text: string): Exclude<Mode, 'fperf'> {
-  if (text === 'off' || text === 'count' || text === 'trace') return text;
-  throw new UserError(`unknown mode '${text}'`, 'one of: off, count, trace');
+  if (text === 'off' || text === 'count' || text === 'trace' || text === 'calls') return text;
+  throw new UserError(`unknown mode '${text}'`, 'one of: off, count, trace, calls');
 }
 
 export function registerRun(program: Command): void {
   program
     .command('run')
     .description('start a program with the iprobe runtime preloaded (counts or traces its instrumented functions)')
-    .option('--mode <mode>', 'initial mode: off, count or trace', 'count')
+    .option('--mode <mode>', 'initial mode: off, count (calls and time), trace, or calls (calls only, the cheapest)', 'count')
     .argument('<command...>', 'the program and its arguments (put them after --)')
     .action(async (command: string[], options: { mode: string }) => {
       process.exitCode = await runWithRuntime(command, parseMode(options.mode));

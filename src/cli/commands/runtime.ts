@@ -19,7 +19,7 @@ export function registerRuntime(program: Command): void {
     .command('runtime')
     .description("show the iprobe runtime of a running process (header, mode, counters, per-function counts); optionally set its mode")
     .argument('<pid>', 'process id')
-    .option('--mode <mode>', 'switch the runtime to off, count or trace')
+    .option('--mode <mode>', 'switch the runtime to off, count, trace or calls')
     .option('--reset', 'zero the per-function statistics')
     .option('--json', 'print JSON instead of a table')
     .option('--limit <n>', 'functions to list in the table', '20')
