@@ -26,6 +26,8 @@ export interface FperfSweepOptions {
   corpusBytes?: number;
   events?: readonly string[];
   intervalMs?: number;
+  /** Cache of Debian sources and builds (default: $IPROBE_CACHE_DIR or ~/.cache/iprobe). */
+  cacheDir?: string;
   log?: (line: string) => void;
 }
 
@@ -61,7 +63,7 @@ export async function runFperfBudgetSweep(options: FperfSweepOptions = {}): Prom
   const budgets = options.budgets ?? DEFAULT_BUDGETS;
   const rounds = options.rounds ?? 3;
   const log = options.log ?? (() => {});
-  const built = await buildProgram('bzip2', instrumentedVariant, { progress: (line: string) => log(line) });
+  const built = await buildProgram('bzip2', instrumentedVariant, { cacheDir: options.cacheDir, progress: (line: string) => log(line) });
   const dir = await mkdtemp(path.join(tmpdir(), 'iprobe-fperf-sweep-'));
   try {
     const binary = path.join(dir, 'bzip2');

@@ -25,7 +25,7 @@ export function registerBench(program: Command): void {
     .option('--programs <names>', 'comma-separated programs for the real-program experiment (default: all six; bzip2 with --quick)')
     .option('--out <dir>', 'results root: each run writes a new folder there and links results/latest to it', 'results')
     .option('--docs <dir>', 'also write the report, tables and figures here (e.g. docs/benchmarks)')
-    .option('--cache-dir <dir>', 'cache of Debian sources and builds instead of $IPROBE_CACHE_DIR or ~/.cache/iprobe (not used by the FPerf sweep yet)')
+    .option('--cache-dir <dir>', 'cache of Debian sources and builds instead of $IPROBE_CACHE_DIR or ~/.cache/iprobe')
     .addHelpText(
       'after',
       `
