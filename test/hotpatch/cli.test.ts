@@ -91,6 +91,14 @@ describe('iprobe hot', () => {
     await iprobe(['hot', String(t.pid), '--fn', 'step']);
     const live = JSON.parse((await iprobe(['report', String(t.pid), '--json'])).stdout);
     expect(live.find((row: { name: string }) => row.name === 'step').calls).toBeGreaterThan(0);
+    // calls mode: still counting, and the text report says times stopped.
+    expect((await iprobe(['runtime', String(t.pid), '--mode', 'calls'])).code).toBe(0);
+    const before = live.find((row: { name: string }) => row.name === 'step').calls as number;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const text = await iprobe(['report', String(t.pid)]);
+    expect(text.stderr).toMatch(/calls mode: calls are counted, times are not/);
+    const after = JSON.parse((await iprobe(['report', String(t.pid), '--json'])).stdout);
+    expect(after.find((row: { name: string }) => row.name === 'step').calls).toBeGreaterThan(before);
   });
 
   test('bad input: no such process, nothing matches, say which probes', async () => {

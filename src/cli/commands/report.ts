@@ -27,7 +27,7 @@ interface ReportFlags {
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('Functions by calls, total and self time: from a running process (count mode) or a saved trace')
+    .description('Functions by calls, total and self time: from a running process (count mode; calls mode counts calls only) or a saved trace')
     .argument('<source>', 'a process id, or a trace file written by iprobe trace')
     .option('--folded', 'folded stacks for flame graphs (trace files only)')
     .option('--sort <key>', 'calls, total or self', 'total')
@@ -38,7 +38,10 @@ export function registerReport(program: Command): void {
       if (!['calls', 'total', 'self'].includes(flags.sort)) throw new UserError(`--sort ${flags.sort}: use calls, total or self`);
       if (/^[1-9][0-9]*$/.test(source)) {
         if (flags.folded) throw new UserError('--folded needs call stacks: record them with iprobe trace, then report the trace file');
-        const rows = await reportForProcess(Number(source), flags.probes);
+        const { rows, mode } = await reportForProcess(Number(source), flags.probes);
+        if (mode === 'calls' && !flags.json) {
+          process.stderr.write('iprobe: the runtime is in calls mode: calls are counted, times are not (times shown are from earlier count-mode periods)\n');
+        }
         print(rows, flags);
         return;
       }
@@ -57,11 +60,11 @@ export function registerReport(program: Command): void {
     });
 }
 
-async function reportForProcess(pid: number, probeLists?: string[]): Promise<ReportRow[]> {
+async function reportForProcess(pid: number, probeLists?: string[]): Promise<{ rows: ReportRow[]; mode: string }> {
   const segment = RuntimeSegment.open(pid);
   try {
     const { probed } = await processProbes(pid, probeLists);
-    return reportFromStats(segment.functionStats(), segment.clock(), probeListResolver(probed));
+    return { rows: reportFromStats(segment.functionStats(), segment.clock(), probeListResolver(probed)), mode: segment.mode() };
   } finally {
     segment.close();
   }
