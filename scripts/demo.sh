@@ -19,7 +19,7 @@ echo "built $work/primes.plain and $work/primes"
 step "iprobe coldpatch $work/primes"
 iprobe coldpatch "$work/primes"
 
-step "run all three (same output; the coldpatched build runs at native speed)"
+step "run all three (same output; the coldpatched build runs close to the plain one)"
 TIMEFORMAT='%R s'
 for variant in primes.plain primes primes.coldpatched; do
   printf '%-22s' "$variant"
