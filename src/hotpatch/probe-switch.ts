@@ -116,31 +116,44 @@ export class ProbeSwitcher {
     const toChange = sites.filter((_, i) => states[i] !== wanted);
     const injectedBefore = this.attached?.injection;
     const attached = on && toChange.length > 0 ? await this.attachRuntime() : await this.findAttached();
-    const changes: SiteChange[] = toChange.map((s) => ({
+    const siteChanges: SiteChange[] = toChange.map((s) => ({
       address: s.address,
       expected: on ? s.site.placeholder : s.site.enable!,
       replacement: on ? s.site.enable! : s.site.placeholder,
     }));
-    let slots: SlotPlan | undefined;
-    if (on && attached?.origin === 'injected') {
-      slots = await planRedirection(pid, [...new Set(sites.map((s) => s.object))], attached);
-    } else if (on && attached) {
-      changes.push(...(await pointSlotChanges(pid, this.probed, toChange, attached.runtime)));
-    } else if (!on && options.detachRuntime && attached) {
+    const detaching = !on && options.detachRuntime === true && attached !== undefined;
+    if (detaching) {
       if (attached.origin === 'preloaded') {
         throw new UserError(`the runtime of process ${pid} was preloaded (LD_PRELOAD), not injected: there is nothing to detach`);
       }
       await requireAllOffAfter(pid, this.probed, toChange);
-      slots = await planRestore(pid, attached);
     }
-    changes.push(...(slots?.changes ?? []));
+    const pointChanges = on && attached && attached.origin !== 'injected' ? await pointSlotChanges(pid, this.probed, toChange, attached.runtime) : [];
+    const planSlots = async (): Promise<SlotPlan | undefined> => {
+      if (on && attached?.origin === 'injected') return planRedirection(pid, [...new Set(sites.map((s) => s.object))], attached);
+      if (detaching) return planRestore(pid, attached);
+      return undefined;
+    };
 
-    slots?.begin();
+    let slots: SlotPlan | undefined;
     let patch: PatchResult | undefined;
-    try {
-      patch = changes.length > 0 ? await patchSites(pid, changes) : undefined;
-    } finally {
-      slots?.finish(patch !== undefined || changes.length === 0);
+    for (let attempt = 1; ; attempt++) {
+      slots = await planSlots();
+      const changes = [...siteChanges, ...pointChanges, ...(slots?.changes ?? [])];
+      slots?.begin();
+      try {
+        patch = changes.length > 0 ? await patchSites(pid, changes) : undefined;
+        slots?.finish(true);
+        break;
+      } catch (err) {
+        slots?.finish(false);
+        // Slots are read before the stop. A thread that was inside a hook's lazy
+        // PLT stub when an earlier detach put the stub's address back resolves
+        // the slot (to glibc's hook) when it runs on, possibly after that read:
+        // nothing was written, so read them again and retry.
+        if (attempt < SLOT_PLAN_ATTEMPTS && slots && (await slotsMoved(pid, slots.changes))) continue;
+        throw err;
+      }
     }
     return {
       pid,
@@ -156,6 +169,14 @@ export class ProbeSwitcher {
       changedSites: toChange,
     };
   }
+}
+
+const SLOT_PLAN_ATTEMPTS = 3;
+
+/** Whether any slot no longer holds what its change expects (someone wrote it since it was read). */
+async function slotsMoved(pid: number, changes: readonly SiteChange[]): Promise<boolean> {
+  const now = await readMemory(pid, changes.map((c) => ({ address: c.address, length: c.expected.length })));
+  return changes.some((c, i) => !now[i] || !Buffer.from(now[i]!).equals(c.expected));
 }
 
 /** Detaching with probes still on would leave them reaching glibc's stubs while iprobe lists them as on. */

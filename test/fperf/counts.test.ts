@@ -48,7 +48,7 @@ describe('fperf mode counts', () => {
     const target = await start();
     const window = await openWindow(target.pid);
     await target.ask('nap 5 4', /^done/);
-    await target.ask('spin 2000000 3', /^done/);
+    await target.ask('spin 8000000 3', /^done/);
     const spinShort = rowsByName(await window.end()).get('spin')!;
     const naps = rowsByName(await window.result).get('nap')!;
     expect(naps.samples).toBe(4);
@@ -56,13 +56,16 @@ describe('fperf mode counts', () => {
     expect(naps.avg('TASK-CLOCK')).toBeLessThan(1e6); // 5 ms asleep, not on the CPU
 
     const longer = await openWindow(target.pid);
-    await target.ask('spin 8000000 3', /^done/);
+    await target.ask('spin 32000000 3', /^done/);
     const spinLong = rowsByName(await longer.end()).get('spin')!;
     expect(spinShort.samples).toBe(3);
     expect(spinLong.samples).toBe(3);
     const ratio = spinLong.avg('TASK-CLOCK') / spinShort.avg('TASK-CLOCK');
-    expect(ratio).toBeGreaterThan(3.3);
-    expect(ratio).toBeLessThan(4.8);
+    // 4 in theory (spins of ~4 and ~17 ms here). One sample in a few runs comes out
+    // several ms long (a VM's steal time counts as task-clock): 2.6 and 7.7 were
+    // seen with shorter spins. A per-call cost not proportional to the work would give ~1.
+    expect(ratio).toBeGreaterThan(2.4);
+    expect(ratio).toBeLessThan(5.6);
     expect(spinShort.avg('PAGE-FAULTS')).toBeLessThan(1);
   });
 

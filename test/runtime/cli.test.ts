@@ -38,6 +38,8 @@ describe('iprobe run / iprobe runtime', () => {
     };
     run.stdin.write('call 5\n');
     await answered('done call 5');
+    // The program's stdout and iprobe run's stderr are separate pipes: either may come first.
+    while (!/pid (\d+)/.test(stderr)) await new Promise((resolve) => setTimeout(resolve, 20));
     const pid = /pid (\d+)/.exec(stderr)![1]!;
 
     const switched = iprobe('runtime', pid, '--mode', 'count', '--json');
