@@ -1,5 +1,5 @@
 /** `iprobe hot <pid> --list`: which functions of a live process have probes, and which are on. */
-import { checkTargetProcess } from '../process/patch-engine.js';
+import { checkTargetProcess, readMemory } from '../process/patch-engine.js';
 import { processProbes } from './process-probes.js';
 import { findAttachedRuntime } from './runtime-injection.js';
 import { DEFAULT_KINDS, selectSites } from './site-selection.js';
@@ -20,6 +20,8 @@ export interface ProbeListing {
   runtimeOrigin: 'preloaded' | 'injected' | null;
   /** GOT slots iprobe pointed at an injected runtime (and will put back on --detach-runtime). */
   redirectedSlots: number;
+  /** Of those, the ones that no longer hold the runtime's handler (something rewrote them): their probes count nothing. */
+  lostSlots: { address: number; hook: string; object: string; value: string | null }[];
   objects: { path: string; probeList: string; bias: number; sites: number }[];
   functions: FunctionProbes[];
 }
@@ -43,11 +45,18 @@ export async function listProbes(pid: number, probeLists: readonly string[] = []
     if (states[i] === 'foreign') row.foreign++;
   });
   const attached = await findAttachedRuntime(pid, objects);
+  const recorded = attached?.record?.slots ?? [];
+  const values = await readMemory(pid, recorded.map((s) => ({ address: s.address, length: 8 })));
+  const lostSlots = recorded.flatMap((s, i) => {
+    const now = values[i] ? Buffer.from(values[i]!).readBigUInt64LE(0) : undefined;
+    return now === s.replacement ? [] : [{ address: s.address, hook: s.hook, object: s.object, value: now === undefined ? null : `0x${now.toString(16)}` }];
+  });
   return {
     pid,
     runtime: attached?.runtime.object.path ?? null,
     runtimeOrigin: attached?.origin ?? null,
-    redirectedSlots: attached?.record?.slots.length ?? 0,
+    redirectedSlots: recorded.length,
+    lostSlots,
     objects: probed.map((p) => ({ path: p.object.path, probeList: p.listPath, bias: p.bias, sites: p.list.sites.length })),
     functions: [...byFunction.values()].sort((a, b) => a.address - b.address),
   };

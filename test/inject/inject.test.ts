@@ -7,9 +7,10 @@
  * hundred times over. Two layouts: PIE with lazy binding, and non-PIE
  * -fno-plt with full RELRO (read-only GOT).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordPath } from '../../src/hotpatch/injection-record.js';
+import { listProbes } from '../../src/hotpatch/probe-listing.js';
 import { processProbes } from '../../src/hotpatch/process-probes.js';
 import { switchProbes } from '../../src/hotpatch/probe-switch.js';
 import type { ProbedObject } from '../../src/hotpatch/probed-objects.js';
@@ -19,6 +20,7 @@ import { readMaps } from '../../src/process/maps.js';
 import { readMemory } from '../../src/process/patch-engine.js';
 import { RuntimeSegment } from '../../src/runtime/segment.js';
 import { threadStates, tracerOf } from '../ptrace/target.js';
+import { iprobe } from '../support/iprobe-cli.js';
 import { buildWorkers, LAYOUTS } from './fixture-build.js';
 import { PlainTarget } from './plain-target.js';
 
@@ -154,5 +156,30 @@ describe.each(LAYOUTS.map((layout, i) => ({ layout, cycles: i === 0 ? 100 : 25 }
     await switchProbes({ pid: target.pid, on: false, selection: { ...SELECTION, all: true }, detachRuntime: true });
     await expectRestored(target.pid, slots, originals);
     expect(existsSync(recordPath(target.pid))).toBe(true);
+  });
+
+  it('--list warns about a redirected slot that something rewrote; switching on again points it back', async () => {
+    await switchProbes({ pid: target.pid, on: true, selection: SELECTION });
+    const index = slots.findIndex((s) => s.object.list.hooks.entry.got.some((g) => g + s.object.bias === s.address));
+    const slot = slots[index]!;
+    const [redirected] = await slotValues(target.pid, [slot]);
+    // What ld.so's lazy resolver, finishing late, would do: write glibc's binding over the runtime's handler.
+    const value = Buffer.alloc(8);
+    value.writeBigUInt64LE(originals[index]!);
+    const mem = openSync(`/proc/${target.pid}/mem`, 'r+');
+    try {
+      writeSync(mem, value, 0, 8, slot.address);
+    } finally {
+      closeSync(mem);
+    }
+    expect((await listProbes(target.pid)).lostSlots.map((s) => s.address)).toEqual([slot.address]);
+    const text = await iprobe(['hot', String(target.pid), '--list']);
+    expect(text.stdout).toMatch(/warning: the __cyg_profile_func_enter slot of .* no longer points at the runtime/);
+
+    await switchProbes({ pid: target.pid, on: true, selection: SELECTION });
+    expect(await slotValues(target.pid, [slot])).toEqual([redirected]);
+    expect((await listProbes(target.pid)).lostSlots).toEqual([]);
+    await switchProbes({ pid: target.pid, on: false, selection: { ...SELECTION, all: true }, detachRuntime: true });
+    await expectRestored(target.pid, slots, originals);
   });
 });

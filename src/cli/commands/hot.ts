@@ -101,6 +101,11 @@ function describeListing(l: ProbeListing): string {
   const head = [
     `process ${l.pid}: runtime ${l.runtime ? `${l.runtime} (${l.runtimeOrigin}${l.runtimeOrigin === 'injected' ? `, ${l.redirectedSlots} GOT slots redirected` : ''})` : 'not loaded (injected at the first --fn/--all)'}`,
     ...l.objects.map((o) => `  ${o.path}: ${o.sites} sites (${o.probeList}, load bias 0x${o.bias.toString(16)})`),
+    ...l.lostSlots.map(
+      (s) =>
+        `  warning: the ${s.hook} slot of ${s.object} at 0x${s.address.toString(16)} no longer points at the runtime (holds ${s.value ?? 'unreadable memory'}): ` +
+        `its probes count nothing; switch them on again (iprobe hot ${l.pid} --fn …) to re-point it`,
+    ),
   ];
   const table = formatTable(
     ['function', 'address', 'sites', 'on'],
