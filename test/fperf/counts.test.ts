@@ -61,11 +61,12 @@ describe('fperf mode counts', () => {
     expect(spinShort.samples).toBe(3);
     expect(spinLong.samples).toBe(3);
     const ratio = spinLong.avg('TASK-CLOCK') / spinShort.avg('TASK-CLOCK');
-    // 4 in theory (spins of ~4 and ~17 ms here). One sample in a few runs comes out
-    // several ms long (a VM's steal time counts as task-clock): 2.6 and 7.7 were
-    // seen with shorter spins. A per-call cost not proportional to the work would give ~1.
-    expect(ratio).toBeGreaterThan(2.4);
-    expect(ratio).toBeLessThan(5.6);
+    // 4 in theory (spins of ~4 and ~17 ms here), and 4.0 ± 0.2 in most runs; but on a
+    // VM a sample now and then comes out several ms long (steal time counts as
+    // task-clock): 2.6, 6.8 and 7.7 were seen. A per-call cost that did not follow
+    // the work would give about 1.
+    expect(ratio).toBeGreaterThan(2);
+    expect(ratio).toBeLessThan(10);
     expect(spinShort.avg('PAGE-FAULTS')).toBeLessThan(1);
   });
 

@@ -5,7 +5,11 @@
 import { patchSites } from '../../dist/process/patch-engine.js';
 
 const NOPL5 = Uint8Array.of(0x0f, 0x1f, 0x44, 0x00, 0x00);
-const ADD_RCX_NOP = Uint8Array.of(0x48, 0x83, 0xc1, 0x01, 0x90);
+// One instruction in either state, like iprobe's own sites (call <-> NOP): no
+// thread can stand inside a site, so the engine never single-steps here. (A
+// tracer SIGKILLed while single-stepping leaves the trap flag set and the
+// thread dies of SIGTRAP: docs/hotpatch-engine.md.)
+const MOV_EAX_1 = Uint8Array.of(0xb8, 0x01, 0x00, 0x00, 0x00);
 
 const [mode, pidText, addressText, countText] = process.argv.slice(2);
 const pid = Number(pidText);
@@ -15,8 +19,8 @@ const count = mode === 'once' ? 1 : Number(countText);
 function sites(on) {
   return Array.from({ length: count }, (_, i) => ({
     address: address + 5 * i,
-    expected: on ? NOPL5 : ADD_RCX_NOP,
-    replacement: on ? ADD_RCX_NOP : NOPL5,
+    expected: on ? NOPL5 : MOV_EAX_1,
+    replacement: on ? MOV_EAX_1 : NOPL5,
   }));
 }
 

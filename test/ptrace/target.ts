@@ -82,6 +82,17 @@ export function tracerOf(pid: number): number {
   return Number(m?.[1] ?? -1);
 }
 
+/** Whether no thread of the process is traced (a thread left on its way to a stop is detached a little later). */
+export function allThreadsUntraced(pid: number): boolean {
+  return readdirSync(`/proc/${pid}/task`).every((tid) => {
+    try {
+      return /^TracerPid:\s*0$/m.test(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'));
+    } catch {
+      return true; // exited meanwhile
+    }
+  });
+}
+
 export interface Target {
   pid: number;
   output(): string;
