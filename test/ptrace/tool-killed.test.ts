@@ -34,7 +34,12 @@ beforeAll(async () => {
   target = await startTarget(compileFixture('hammer.c', [`-DBULK_SITES=${SITES}`], 'hammer-bulk'), ['8']);
   await target.waitForOutput(/^ready$/m);
 });
-afterAll(() => target.kill());
+const tools: ChildProcess[] = [];
+afterAll(() => {
+  // A test that failed half-way leaves its tool flipping sites; it must not outlive the file.
+  for (const tool of tools) if (tool.exitCode === null && tool.signalCode === null) tool.kill('SIGKILL');
+  target.kill();
+});
 
 function startTool(): { tool: ChildProcess; ops: () => number; exited: Promise<NodeJS.Signals | null> } {
   const tool = spawn(
@@ -42,6 +47,7 @@ function startTool(): { tool: ChildProcess; ops: () => number; exited: Promise<N
     [path.join(repoRoot, 'test/ptrace/patch-tool.mjs'), 'flip', String(target.pid), String(target.site('bulk_sites')), String(SITES)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  tools.push(tool);
   let ops = 0;
   tool.stdout!.on('data', (chunk: Buffer) => {
     ops += chunk.toString().split('\n').filter((l) => l.startsWith('op ')).length;
