@@ -17,20 +17,20 @@
 #define HOOK_SP() ((uint64_t)__builtin_frame_address(0))
 #define HOOK_TAIL_CALLED(call_site) (__builtin_return_address(0) == (call_site))
 
-/* What every handler starts with: NULL means return at once (mode off, or a
- * hook already running on this thread). */
-IPROBE_INLINE struct iprobe_thread *hook_begin(struct iprobe_header **h, uint32_t *mode) {
+/* The segment and the mode a hook acts in: IPROBE_MODE_OFF when the runtime
+ * cannot start or the mode is one this runtime does not know. */
+IPROBE_INLINE uint32_t hook_mode(struct iprobe_header **h) {
   *h = iprobe_rt.header;
-  if (IPROBE_UNLIKELY(!*h) && !(*h = iprobe_start_from_hook())) return 0;
-  *mode = IPROBE_LOAD(&(*h)->control.mode);
-  if (*mode == IPROBE_MODE_OFF || *mode > IPROBE_MODE_CALLS) return 0;
-  return iprobe_thread_enter(*h);
+  if (IPROBE_UNLIKELY(!*h) && !(*h = iprobe_start_from_hook())) return IPROBE_MODE_OFF;
+  uint32_t mode = IPROBE_LOAD(&(*h)->control.mode);
+  return mode > IPROBE_MODE_CALLS ? IPROBE_MODE_OFF : mode;
 }
 
-/* calls mode keeps no frames, so an exit hook has nothing to do. */
-IPROBE_INLINE int exit_has_work(void) {
-  const struct iprobe_header *h = iprobe_rt.header;
-  return !h || IPROBE_LOAD(&h->control.mode) != IPROBE_MODE_CALLS;
+/* What the entry and point handlers start with: NULL means return at once
+ * (mode off, or a hook already running on this thread). */
+IPROBE_INLINE struct iprobe_thread *hook_begin(struct iprobe_header **h, uint32_t *mode) {
+  *mode = hook_mode(h);
+  return *mode == IPROBE_MODE_OFF ? 0 : iprobe_thread_enter(*h);
 }
 
 IPROBE_EXPORT void __cyg_profile_func_enter(void *function, void *call_site) {
@@ -58,14 +58,13 @@ IPROBE_EXPORT void __cyg_profile_func_enter(void *function, void *call_site) {
 }
 
 IPROBE_EXPORT void __cyg_profile_func_exit(void *function, void *call_site) {
-  if (IPROBE_LIKELY(!exit_has_work())) return;
   struct iprobe_header *h;
-  uint32_t mode;
-  struct iprobe_thread *t = hook_begin(&h, &mode);
+  const uint32_t mode = hook_mode(&h);
+  /* calls mode keeps no frames: an exit has nothing to do */
+  if (mode == IPROBE_MODE_OFF || mode == IPROBE_MODE_CALLS) return;
+  struct iprobe_thread *t = iprobe_thread_enter(h);
   if (!t) return;
-  if (mode == IPROBE_MODE_CALLS) {
-    /* switched to calls mode since the check above */
-  } else if (mode == IPROBE_MODE_FPERF) {
+  if (mode == IPROBE_MODE_FPERF) {
     iprobe_fperf_exit(t, (uint64_t)function, HOOK_SP(), HOOK_TAIL_CALLED(call_site));
   } else if (IPROBE_LIKELY(!t->untimed)) {
     iprobe_frame_pop(t, (uint64_t)function, (uint64_t)call_site, HOOK_SP(), HOOK_TAIL_CALLED(call_site),
