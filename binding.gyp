@@ -21,6 +21,11 @@
         "native/addon/papi_events.cc",
         "native/addon/papi_event_set.cc",
         "native/addon/papi_binding.cc",
+        "native/addon/counter_checks.cc",
+        "native/addon/counter_values_binding.cc",
+        "native/addon/kernel_counters.cc",
+        "native/addon/kernel_counters_binding.cc",
+        "native/shared/kernel_events.c",
         "native/addon/proc_task.cc",
         "native/addon/stopped_process.cc",
         "native/addon/realtime_priority.cc",
@@ -35,7 +40,7 @@
         "native/addon/library_injector.cc",
         "native/addon/injection_binding.cc"
       ],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include", "native/shared"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "libraries": ["-lcapstone", "-ldw", "-lelf", "-lpapi"]
     },
@@ -50,6 +55,9 @@
       "product_extension": "so",
       "sources": [
         "native/runtime/clock.c",
+        "native/runtime/counters.c",
+        "native/runtime/counters_kernel.c",
+        "native/runtime/counters_papi.c",
         "native/runtime/fperf.c",
         "native/runtime/fperf_control.c",
         "native/runtime/functions.c",
@@ -57,8 +65,10 @@
         "native/runtime/papi_loader.c",
         "native/runtime/runtime.c",
         "native/runtime/segment.c",
-        "native/runtime/threads.c"
+        "native/runtime/threads.c",
+        "native/shared/kernel_events.c"
       ],
+      "include_dirs": ["native/shared"],
       "cflags": ["-fvisibility=hidden", "-fno-omit-frame-pointer"],
       "cflags_c": ["-std=c11"],
       "defines": ["_GNU_SOURCE"],

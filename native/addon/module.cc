@@ -12,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   iprobe::RegisterDemangle(env, exports);
   iprobe::RegisterShm(env, exports);
   iprobe::RegisterPapi(env, exports);
+  iprobe::RegisterKernelCounters(env, exports);
   iprobe::RegisterPatchEngine(env, exports);
   iprobe::RegisterInjection(env, exports);
   return exports;

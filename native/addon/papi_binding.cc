@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "bindings.h"
+#include "counter_values_binding.h"
 #include "papi_event_set.h"
 #include "papi_events.h"
 #include "papi_library.h"
@@ -15,6 +16,11 @@
 namespace iprobe {
 namespace {
 
+using counters::Counts;
+using counters::IterationsArg;
+using counters::NamesArg;
+using counters::ReadCostValue;
+using counters::SetCheckValue;
 using papi::PapiError;
 
 Napi::Value Guarded(Napi::Env env, const std::function<Napi::Value()>& body) {
@@ -25,26 +31,6 @@ Napi::Value Guarded(Napi::Env env, const std::function<Napi::Value()>& body) {
     error.Set("papiCode", Napi::Number::New(env, e.code()));
     throw error;
   }
-}
-
-std::vector<std::string> NamesArg(const Napi::CallbackInfo& info, const char* usage) {
-  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(info.Env(), usage);
-  Napi::Array array = info[0].As<Napi::Array>();
-  std::vector<std::string> names;
-  for (uint32_t i = 0; i < array.Length(); i++) {
-    Napi::Value v = array.Get(i);
-    if (!v.IsString()) throw Napi::TypeError::New(info.Env(), std::string(usage) + ": names must be strings");
-    names.push_back(v.As<Napi::String>().Utf8Value());
-  }
-  return names;
-}
-
-Napi::Array Counts(Napi::Env env, const std::vector<long long>& values) {
-  Napi::Array out = Napi::Array::New(env, values.size());
-  for (size_t i = 0; i < values.size(); i++) {
-    out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(values[i])));
-  }
-  return out;
 }
 
 Napi::Value Version(const Napi::CallbackInfo& info) {
@@ -124,23 +110,7 @@ Napi::Value NativeEvents(const Napi::CallbackInfo& info) {
 Napi::Value ValidateEventSet(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::vector<std::string> names = NamesArg(info, "validateEventSet(names: string[])");
-  return Guarded(env, [&] {
-    const papi::SetCheck check = papi::ValidateEventSet(names);
-    Napi::Array events = Napi::Array::New(env, check.events.size());
-    for (size_t i = 0; i < check.events.size(); i++) {
-      Napi::Object e = Napi::Object::New(env);
-      e.Set("name", check.events[i].name);
-      e.Set("ok", check.events[i].error.empty());
-      if (!check.events[i].error.empty()) e.Set("error", check.events[i].error);
-      events.Set(static_cast<uint32_t>(i), e);
-    }
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("ok", check.ok());
-    if (!check.error.empty()) o.Set("error", check.error);
-    o.Set("events", events);
-    o.Set("values", Counts(env, check.values));
-    return o;
-  });
+  return Guarded(env, [&]() -> Napi::Value { return SetCheckValue(env, papi::ValidateEventSet(names)); });
 }
 
 // calibrateReadCost(names, iterations): { medianNs, p90Ns, minNs, timerOverheadNs, iterations }
@@ -148,20 +118,8 @@ Napi::Value CalibrateReadCost(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* usage = "calibrateReadCost(names: string[], iterations: number)";
   const std::vector<std::string> names = NamesArg(info, usage);
-  if (info.Length() < 2 || !info[1].IsNumber() || info[1].As<Napi::Number>().Int32Value() < 1) {
-    throw Napi::TypeError::New(env, std::string(usage) + ": iterations must be a positive integer");
-  }
-  const int iterations = info[1].As<Napi::Number>().Int32Value();
-  return Guarded(env, [&] {
-    const papi::ReadCost cost = papi::CalibrateReadCost(names, iterations);
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("medianNs", cost.median_ns);
-    o.Set("p90Ns", cost.p90_ns);
-    o.Set("minNs", cost.min_ns);
-    o.Set("timerOverheadNs", cost.timer_overhead_ns);
-    o.Set("iterations", cost.iterations);
-    return o;
-  });
+  const int iterations = IterationsArg(info, usage);
+  return Guarded(env, [&]() -> Napi::Value { return ReadCostValue(env, papi::CalibrateReadCost(names, iterations)); });
 }
 
 // new PapiCounter(names): a started event set that counts the constructing

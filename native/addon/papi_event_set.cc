@@ -1,40 +1,12 @@
 #include "papi_event_set.h"
 
 #include <papi.h>
-#include <time.h>
 
-#include <algorithm>
-#include <stdexcept>
 #include <unordered_set>
 
 #include "papi_library.h"
 
 namespace iprobe::papi {
-namespace {
-
-constexpr int kWarmupReads = 100;
-
-int64_t NowNs() {
-  timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
-}
-
-double Percentile(std::vector<double> samples, double p) {
-  std::sort(samples.begin(), samples.end());
-  return samples[static_cast<size_t>(p * static_cast<double>(samples.size() - 1))];
-}
-
-std::string JoinFailures(const std::vector<EventCheck>& events) {
-  std::string out;
-  for (const EventCheck& e : events) {
-    if (e.error.empty()) continue;
-    out += (out.empty() ? "" : "; ") + e.name + ": " + e.error;
-  }
-  return out;
-}
-
-}  // namespace
 
 EventSet::EventSet() : handle_(PAPI_NULL) {
   EnsureInitialized();
@@ -99,11 +71,6 @@ std::string ProbeAlone(int event_code) {
   return "";
 }
 
-bool SetCheck::ok() const {
-  if (!error.empty() || events.empty()) return false;
-  return std::all_of(events.begin(), events.end(), [](const EventCheck& e) { return e.error.empty(); });
-}
-
 SetCheck ValidateEventSet(const std::vector<std::string>& names) {
   SetCheck check;
   if (names.empty()) {
@@ -125,7 +92,7 @@ SetCheck ValidateEventSet(const std::vector<std::string>& names) {
       e.error = ErrorText(rc);
     }
   }
-  const std::string failures = JoinFailures(check.events);
+  const std::string failures = counters::JoinFailures(check.events);
   if (!failures.empty()) {
     check.error = "not started: " + failures;
     return check;
@@ -142,31 +109,18 @@ SetCheck ValidateEventSet(const std::vector<std::string>& names) {
 }
 
 ReadCost CalibrateReadCost(const std::vector<std::string>& names, int iterations) {
-  if (iterations < 1) throw std::invalid_argument("iterations must be at least 1");
   EventSet set;
   for (const std::string& name : names) set.AddNamed(name);
   std::vector<long long> values(static_cast<size_t>(set.size()));
-  std::vector<double> reads(static_cast<size_t>(iterations));
-  std::vector<double> empty(static_cast<size_t>(iterations));
   set.Start();
-  for (int i = 0; i < kWarmupReads; i++) set.Read(values.data());
   const int handle = set.handle();
-  for (int i = 0; i < iterations; i++) {
-    const int64_t t0 = NowNs();
-    const int rc = PAPI_read(handle, values.data());
-    const int64_t t1 = NowNs();
-    if (rc != PAPI_OK) throw PapiError("PAPI_read", rc);
-    reads[static_cast<size_t>(i)] = static_cast<double>(t1 - t0);
-    const int64_t t2 = NowNs();
-    empty[static_cast<size_t>(i)] = static_cast<double>(NowNs() - t2);
-  }
+  const ReadCost cost = counters::MeasureReadCost(
+      [&] {
+        const int rc = PAPI_read(handle, values.data());
+        if (rc != PAPI_OK) throw PapiError("PAPI_read", rc);
+      },
+      iterations);
   set.Stop();
-  ReadCost cost;
-  cost.iterations = iterations;
-  cost.timer_overhead_ns = Percentile(empty, 0.5);
-  cost.median_ns = std::max(0.0, Percentile(reads, 0.5) - cost.timer_overhead_ns);
-  cost.p90_ns = std::max(0.0, Percentile(reads, 0.9) - cost.timer_overhead_ns);
-  cost.min_ns = std::max(0.0, Percentile(reads, 0.0) - cost.timer_overhead_ns);
   return cost;
 }
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "counter_checks.h"
+
 namespace iprobe::papi {
 
 class EventSet {
@@ -36,27 +38,12 @@ class EventSet {
 // PAPI's error for an event counted alone, or "" when it can be counted.
 std::string ProbeAlone(int event_code);
 
-struct EventCheck {
-  std::string name;
-  std::string error;  // "" when the event was added
-};
-
-struct SetCheck {
-  std::vector<EventCheck> events;
-  std::string error;  // why the set as a whole did not start, read or stop
-  std::vector<long long> values;  // counted between start and stop, when ok()
-  bool ok() const;
-};
+using counters::EventCheck;
+using counters::SetCheck;
 
 SetCheck ValidateEventSet(const std::vector<std::string>& names);
 
-struct ReadCost {
-  double median_ns = 0;  // timer overhead subtracted
-  double p90_ns = 0;
-  double min_ns = 0;
-  double timer_overhead_ns = 0;  // median of an empty timed interval
-  int iterations = 0;
-};
+using counters::ReadCost;
 
 // Times `iterations` PAPI_read calls of a started set of `names` (after a
 // warm-up); throws PapiError when the set cannot be counted.

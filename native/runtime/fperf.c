@@ -1,16 +1,18 @@
 /* The slow paths of FPerf mode, run by the hooks of a thread: taking a
- * sample, closing one, and the thread's event set (made on its first sample,
- * destroyed when the thread exits). */
+ * sample, closing one, and the thread's counters (made on its first sample,
+ * closed when the thread exits) through whichever backend the configuration
+ * names (counters.h). */
 #include "fperf.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "clock.h"
+#include "counters.h"
 #include "fperf_config.h"
-#include "papi_loader.h"
 
 struct iprobe_fperf_config iprobe_fperf_configs[2];
 uint32_t iprobe_fperf_generation;
@@ -30,30 +32,27 @@ static uint32_t IPROBE_NOINSTR thread_limit(void) {
 }
 
 static void IPROBE_NOINSTR set_thread_state(struct iprobe_thread *t, struct iprobe_fperf_thread *ft, uint32_t state,
-                                             int papi_error) {
+                                             int error) {
   ft->state = state;
   if (t->slot) {
-    IPROBE_STORE(&t->slot->fperf_error, papi_error);
+    IPROBE_STORE(&t->slot->fperf_error, error);
     IPROBE_STORE(&t->slot->fperf_state, state);
   }
 }
 
-static void IPROBE_NOINSTR note_thread_error(const char *call, int code) {
+static void IPROBE_NOINSTR note_thread_error(uint32_t backend, const char *call, int code) {
   struct iprobe_fperf_block *b = iprobe_rt.fperf;
   IPROBE_ADD(&b->thread_set_failures, 1);
   uint32_t free_lock = 0;
   if (!__atomic_compare_exchange_n(&thread_error_lock, &free_lock, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) return;
-  snprintf(b->thread_error, sizeof b->thread_error, "%s: %s", call, iprobe_papi_error_text(code));
+  snprintf(b->thread_error, sizeof b->thread_error, "%s: %s", call, iprobe_counters_error_text(backend, code));
   __atomic_store_n(&thread_error_lock, 0, __ATOMIC_RELEASE);
 }
 
 static void IPROBE_NOINSTR destroy_set(struct iprobe_fperf_thread *ft) {
-  if (ft->event_set == PAPI_NULL) return;
-  long long ignored[IPROBE_FPERF_MAX_EVENTS];
-  iprobe_papi.stop(ft->event_set, ignored);
-  iprobe_papi.cleanup_eventset(ft->event_set);
-  iprobe_papi.destroy_eventset(&ft->event_set);
-  ft->event_set = PAPI_NULL;
+  if (!ft->has_set) return;
+  iprobe_counters_close(&ft->counters);
+  ft->has_set = 0;
   __atomic_fetch_sub(&live_sets, 1, __ATOMIC_RELAXED);
 }
 
@@ -63,7 +62,7 @@ static void IPROBE_NOINSTR measure_read_bias(struct iprobe_fperf_thread *ft) {
   long long a[IPROBE_FPERF_MAX_EVENTS], b[IPROBE_FPERF_MAX_EVENTS];
   for (uint32_t e = 0; e < IPROBE_FPERF_MAX_EVENTS; e++) ft->read_bias[e] = -1;
   for (int pair = 0; pair < BIAS_PAIRS; pair++) {
-    if (iprobe_papi.read(ft->event_set, a) != PAPI_OK || iprobe_papi.read(ft->event_set, b) != PAPI_OK) break;
+    if (iprobe_counters_read(&ft->counters, a) != 0 || iprobe_counters_read(&ft->counters, b) != 0) break;
     for (uint32_t e = 0; e < ft->events; e++) {
       long long delta = b[e] - a[e];
       if (ft->read_bias[e] < 0 || delta < ft->read_bias[e]) ft->read_bias[e] = delta;
@@ -74,8 +73,9 @@ static void IPROBE_NOINSTR measure_read_bias(struct iprobe_fperf_thread *ft) {
   }
 }
 
-/* PAPI_create_eventset … PAPI_start: about 0.3 ms, once per sampling thread
- * (and again if the controller asks for other events). */
+/* PAPI_create_eventset … PAPI_start: about 0.3 ms; perf_event_open of each
+ * event: about 10 µs; once per sampling thread (and again if the controller
+ * asks for other events). */
 static int IPROBE_NOINSTR build_set(struct iprobe_thread *t, struct iprobe_fperf_thread *ft, uint32_t generation) {
   destroy_set(ft);
   ft->generation = generation;
@@ -86,43 +86,17 @@ static int IPROBE_NOINSTR build_set(struct iprobe_thread *t, struct iprobe_fperf
   }
   const struct iprobe_fperf_config *config = &iprobe_fperf_configs[generation & 1];
   uint64_t started = iprobe_monotonic_ns();
-  int set = PAPI_NULL;
-  const char *call = "PAPI_create_eventset";
-  int rc = iprobe_papi.create_eventset(&set);
-  if (rc == PAPI_OK) {
-    call = "PAPI_assign_eventset_component";
-    rc = iprobe_papi.assign_eventset_component(set, config->component);
-  }
-  if (rc == PAPI_OK) {
-    /* User mode only: the target's own work, and what perf_event_paranoid 2
-     * allows. perf_event's PAPI_DOMAIN check opens a hardware instructions
-     * event, so it fails (PAPI_ENOEVNT) where there is no PMU; the
-     * component's default domain, user, then stays. */
-    PAPI_option_t option;
-    memset(&option, 0, sizeof option);
-    option.domain.eventset = set;
-    option.domain.domain = PAPI_DOM_USER;
-    iprobe_papi.set_opt(PAPI_DOMAIN, &option);
-  }
-  for (int i = 0; rc == PAPI_OK && i < config->count; i++) {
-    call = "PAPI_add_event";
-    rc = iprobe_papi.add_event(set, config->codes[i]);
-  }
-  if (rc == PAPI_OK) {
-    call = "PAPI_start";
-    rc = iprobe_papi.start(set);
-  }
-  if (rc != PAPI_OK) {
-    if (set != PAPI_NULL) {
-      iprobe_papi.cleanup_eventset(set);
-      iprobe_papi.destroy_eventset(&set);
-    }
+  const char *call = "";
+  int saved_errno = errno;
+  int rc = iprobe_counters_open(&ft->counters, config, &call);
+  errno = saved_errno;
+  if (rc != 0) {
     __atomic_fetch_sub(&live_sets, 1, __ATOMIC_RELAXED);
     set_thread_state(t, ft, IPROBE_FPERF_THREAD_FAILED, rc);
-    note_thread_error(call, rc);
+    note_thread_error(config->backend, call, rc);
     return -1;
   }
-  ft->event_set = set;
+  ft->has_set = 1;
   ft->events = (uint32_t)config->count;
   measure_read_bias(ft);
   set_thread_state(t, ft, IPROBE_FPERF_THREAD_COUNTING, 0);
@@ -146,7 +120,7 @@ static struct iprobe_fperf_thread *IPROBE_NOINSTR sampling_thread(struct iprobe_
     /* mmap, not malloc: hooks may run in signal handlers */
     ft = mmap(0, sizeof *ft, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (ft == MAP_FAILED) return 0;
-    ft->event_set = PAPI_NULL;
+    iprobe_counters_init(&ft->counters);
     t->fperf = ft;
   }
   uint32_t session = IPROBE_LOAD(&iprobe_rt.header->control.fperf_session);
@@ -175,10 +149,11 @@ static int IPROBE_NOINSTR take_quota(struct iprobe_function *entry) {
 
 static void IPROBE_NOINSTR read_failed(struct iprobe_thread *t, struct iprobe_fperf_thread *ft, int rc) {
   IPROBE_ADD(&iprobe_rt.fperf->read_failures, 1);
+  uint32_t backend = ft->counters.backend;
   drop_frames(ft, 0);
   destroy_set(ft);
   set_thread_state(t, ft, IPROBE_FPERF_THREAD_FAILED, rc);
-  note_thread_error("PAPI_read", rc);
+  note_thread_error(backend, backend == IPROBE_COUNTERS_KERNEL ? "read" : "PAPI_read", rc);
 }
 
 void iprobe_fperf_sample_entry(struct iprobe_thread *t, uint32_t function, uint64_t address, uint64_t sp) {
@@ -197,8 +172,8 @@ void iprobe_fperf_sample_entry(struct iprobe_thread *t, uint32_t function, uint6
   }
   if (!take_quota(&iprobe_rt.functions[function])) return;
   struct iprobe_sample_frame *f = &ft->frames[ft->depth];
-  int rc = iprobe_papi.read(ft->event_set, f->entry);
-  if (rc != PAPI_OK) {
+  int rc = iprobe_counters_read(&ft->counters, f->entry);
+  if (rc != 0) {
     read_failed(t, ft, rc);
     return;
   }
@@ -215,8 +190,8 @@ void iprobe_fperf_sample_entry(struct iprobe_thread *t, uint32_t function, uint6
 static void IPROBE_NOINSTR close_frame(struct iprobe_thread *t, struct iprobe_fperf_thread *ft, uint64_t started) {
   struct iprobe_sample_frame *f = &ft->frames[ft->depth - 1];
   long long now[IPROBE_FPERF_MAX_EVENTS];
-  int rc = iprobe_papi.read(ft->event_set, now);
-  if (rc != PAPI_OK) {
+  int rc = iprobe_counters_read(&ft->counters, now);
+  if (rc != 0) {
     read_failed(t, ft, rc);
     return;
   }
@@ -279,18 +254,22 @@ void iprobe_fperf_thread_exit(struct iprobe_thread *t) {
   if (!ft) return;
   t->fperf = 0;
   drop_frames(ft, 0);
-  if (!IPROBE_LOAD(&iprobe_fperf_forked) && ft->event_set != PAPI_NULL) {
+  if (!IPROBE_LOAD(&iprobe_fperf_forked) && ft->has_set) {
+    uint32_t backend = ft->counters.backend;
     destroy_set(ft);
-    iprobe_papi.unregister_thread(); /* else each dead thread leaks a perf fd per event */
+    iprobe_counters_thread_exit(backend); /* else each dead thread leaks a perf fd per event */
   }
   munmap(ft, sizeof *ft);
 }
 
-/* In the child: the set's fds are shared with the parent; forget it, never touch it. */
+/* In the child: the set's fds count the parent's thread; forget them, never
+ * touch them (the child's copies of the fds stay open: closing them would
+ * be a change the program did not ask for, to descriptors it may count). */
 void iprobe_fperf_after_fork(struct iprobe_thread *t) {
   IPROBE_STORE(&iprobe_fperf_forked, 1);
   if (t && !t->untimed && t->fperf) {
-    t->fperf->event_set = PAPI_NULL;
+    t->fperf->has_set = 0;
+    iprobe_counters_init(&t->fperf->counters);
     t->fperf->depth = 0;
   }
 }

@@ -1,12 +1,13 @@
-/* FPerf mode: PAPI counter samples at the entry and exit of functions, within
+/* FPerf mode: counter samples (PAPI or perf_event_open) at the entry and exit of functions, within
  * the per-function quotas a controller refills. The hooks' fast path is the
- * two inline checks below; everything that touches PAPI is out of line in
- * fperf.c. */
+ * two inline checks below; everything that touches the counters is out of
+ * line in fperf.c. */
 #ifndef IPROBE_RUNTIME_FPERF_H
 #define IPROBE_RUNTIME_FPERF_H
 
 #include <stdint.h>
 
+#include "counters.h"
 #include "threads.h"
 
 /* Sampled activations open at once on one thread; deeper ones are not sampled. */
@@ -25,7 +26,8 @@ struct iprobe_sample_frame {
 
 /* Private to one thread; mapped on its first sample. */
 struct iprobe_fperf_thread {
-  int event_set; /* PAPI handle, PAPI_NULL when none */
+  struct iprobe_counter_set counters;
+  uint32_t has_set;    /* counters are open */
   uint32_t state;      /* enum iprobe_fperf_thread_state */
   uint32_t generation; /* configuration its event set was built for */
   uint32_t session;    /* control.fperf_session its open frames belong to */

@@ -1,19 +1,22 @@
 /* The event configuration the control thread publishes and the hooks build
- * their per-thread event sets from. Event codes stay in this process:
+ * their per-thread counters from. Event codes stay in this process:
  * PAPI numbers native events per process, in lookup order, so only names
- * travel through shared memory. */
+ * (and the backend to count them with) travel through shared memory. */
 #ifndef IPROBE_RUNTIME_FPERF_CONFIG_H
 #define IPROBE_RUNTIME_FPERF_CONFIG_H
 
 #include <stdint.h>
 
 #include "compiler.h"
+#include "kernel_events.h"
 #include "layout.h"
 
 struct iprobe_fperf_config {
+  uint32_t backend; /* enum iprobe_counter_backend */
   int count;
-  int component;
-  int codes[IPROBE_FPERF_MAX_EVENTS];
+  int component;                            /* PAPI: the component of every event */
+  int codes[IPROBE_FPERF_MAX_EVENTS];       /* PAPI: event codes */
+  struct iprobe_kernel_event_spec kernel[IPROBE_FPERF_MAX_EVENTS]; /* kernel: what to open */
 };
 
 /* Generation g (0 = none yet) lives in configs[g & 1]: the control thread

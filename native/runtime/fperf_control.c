@@ -2,8 +2,10 @@
  * in the shared segment, woken by the controller) and does the work that must
  * not run inside a hook, where the thread may hold malloc's or the loader's
  * locks, or be a signal handler: dlopen of libpapi, PAPI's initialisation,
- * the translation of event names, and a throw-away event set that pays
- * PAPI's one-time set-up (12–18 ms measured) outside any sampled function. */
+ * the translation of event names (PAPI's codes, or the kernel's attributes),
+ * and a throw-away set of counters that finds a failure here rather than in
+ * a hook and pays PAPI's one-time set-up (12–18 ms measured) outside any
+ * sampled function. */
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "counters.h"
 #include "fperf_config.h"
 #include "papi_loader.h"
 #include "runtime.h"
@@ -28,36 +31,59 @@ static int IPROBE_NOINSTR papi_failed(struct answer *a, const char *what, int rc
   return -1;
 }
 
-/* Adds every event to a fresh set in this thread and starts it once, as a
- * sampling thread will: the same failure found here, not in a hook. */
+/* Opens the configured counters in this thread once, reads them and closes
+ * them, as a sampling thread will: the same failure found here, not in a
+ * hook. PAPI's first set also pays its one-time set-up here. */
 static int IPROBE_NOINSTR warm_up(const struct iprobe_fperf_config *config, char names[][IPROBE_FPERF_NAME_SIZE],
                                   struct answer *a) {
-  int set = PAPI_NULL;
-  int rc = iprobe_papi.create_eventset(&set);
-  if (rc != PAPI_OK) return papi_failed(a, "PAPI_create_eventset", rc);
-  int result = 0;
-  rc = iprobe_papi.assign_eventset_component(set, config->component);
-  if (rc != PAPI_OK) result = papi_failed(a, "PAPI_assign_eventset_component", rc);
-  for (int i = 0; result == 0 && i < config->count; i++) {
-    rc = iprobe_papi.add_event(set, config->codes[i]);
-    if (rc != PAPI_OK) result = papi_failed(a, names[i], rc);
+  struct iprobe_counter_set set;
+  const char *call = "";
+  int rc = iprobe_counters_open(&set, config, &call);
+  long long values[IPROBE_FPERF_MAX_EVENTS];
+  if (rc == 0) {
+    rc = iprobe_counters_read(&set, values);
+    call = config->backend == IPROBE_COUNTERS_KERNEL ? "read" : "PAPI_read";
+    iprobe_counters_close(&set);
   }
-  if (result == 0) {
-    long long values[IPROBE_FPERF_MAX_EVENTS];
-    rc = iprobe_papi.start(set);
-    if (rc != PAPI_OK) result = papi_failed(a, "PAPI_start", rc);
-    else iprobe_papi.stop(set, values);
-  }
-  iprobe_papi.cleanup_eventset(set);
-  iprobe_papi.destroy_eventset(&set);
   /* no PAPI_unregister_thread: this thread lives as long as the process, and
    * PAPI crashes on the next request if it was unregistered (measured) */
-  return result;
+  if (rc == 0) return 0;
+  a->papi_error = rc;
+  /* the event, when one was refused; else the call that failed */
+  const char *what = set.failed_event < (uint32_t)config->count ? names[set.failed_event] : call;
+  snprintf(a->error, sizeof a->error, "%.120s: %.120s", what, iprobe_counters_error_text(config->backend, rc));
+  return -1;
+}
+
+/* PAPI's codes for the names, in this process; libpapi loaded on the first request. */
+static int IPROBE_NOINSTR configure_papi(struct iprobe_fperf_config *config, char names[][IPROBE_FPERF_NAME_SIZE],
+                                         struct answer *a) {
+  if (iprobe_papi_load(a->error, sizeof a->error, &a->papi_error) != 0) return -1;
+  for (int i = 0; i < config->count; i++) {
+    int rc = iprobe_papi.event_name_to_code(names[i], &config->codes[i]);
+    if (rc != PAPI_OK) return papi_failed(a, names[i], rc);
+  }
+  config->component = iprobe_papi.get_event_component(config->codes[0]);
+  if (config->component < 0) return papi_failed(a, "PAPI_get_event_component", config->component);
+  return 0;
+}
+
+/* The kernel's event specs for the names: no library to load. */
+static int IPROBE_NOINSTR configure_kernel(struct iprobe_fperf_config *config, char names[][IPROBE_FPERF_NAME_SIZE],
+                                           struct answer *a) {
+  for (int i = 0; i < config->count; i++) {
+    if (iprobe_kernel_event_parse(names[i], &config->kernel[i], a->error, sizeof a->error) != 0) return -1;
+  }
+  return 0;
 }
 
 static int IPROBE_NOINSTR configure(struct iprobe_fperf_block *b, struct answer *a) {
-  if (iprobe_papi_load(a->error, sizeof a->error, &a->papi_error) != 0) return -1;
-  struct iprobe_fperf_config config = {.count = (int)IPROBE_LOAD(&b->event_count)};
+  struct iprobe_fperf_config config = {.backend = IPROBE_LOAD(&b->backend), .count = (int)IPROBE_LOAD(&b->event_count)};
+  if (config.backend != IPROBE_COUNTERS_PAPI && config.backend != IPROBE_COUNTERS_KERNEL) {
+    snprintf(a->error, sizeof a->error, "asked for counter backend %u; this runtime knows 0 (PAPI) and 1 (kernel)",
+             config.backend);
+    return -1;
+  }
   if (config.count < 1 || config.count > IPROBE_FPERF_MAX_EVENTS) {
     snprintf(a->error, sizeof a->error, "asked for %d events; 1 to %d can be counted", config.count, IPROBE_FPERF_MAX_EVENTS);
     return -1;
@@ -66,12 +92,9 @@ static int IPROBE_NOINSTR configure(struct iprobe_fperf_block *b, struct answer 
   for (int i = 0; i < config.count; i++) {
     memcpy(names[i], b->event_names[i], IPROBE_FPERF_NAME_SIZE);
     names[i][IPROBE_FPERF_NAME_SIZE - 1] = 0;
-    int rc = iprobe_papi.event_name_to_code(names[i], &config.codes[i]);
-    if (rc != PAPI_OK) return papi_failed(a, names[i], rc);
   }
-  config.component = iprobe_papi.get_event_component(config.codes[0]);
-  if (config.component < 0) return papi_failed(a, "PAPI_get_event_component", config.component);
-  if (warm_up(&config, names, a) != 0) return -1;
+  int rc = config.backend == IPROBE_COUNTERS_KERNEL ? configure_kernel(&config, names, a) : configure_papi(&config, names, a);
+  if (rc != 0 || warm_up(&config, names, a) != 0) return -1;
   uint32_t generation = IPROBE_LOAD(&iprobe_fperf_generation) + 1;
   iprobe_fperf_configs[generation & 1] = config;
   IPROBE_STORE_RELEASE(&iprobe_fperf_generation, generation);
@@ -85,7 +108,7 @@ static void IPROBE_NOINSTR answer(struct iprobe_fperf_block *b, uint32_t request
   struct answer a = {0};
   int ok = configure(b, &a) == 0;
   IPROBE_STORE(&b->setup_ns, iprobe_monotonic_ns() - started);
-  IPROBE_STORE(&b->papi_version, (uint32_t)PAPI_VER_CURRENT);
+  if (IPROBE_LOAD(&b->backend) == IPROBE_COUNTERS_PAPI) IPROBE_STORE(&b->papi_version, (uint32_t)PAPI_VER_CURRENT);
   IPROBE_STORE(&b->papi_error, a.papi_error);
   memcpy(b->error, a.error, sizeof b->error);
   IPROBE_STORE(&b->state, ok ? IPROBE_FPERF_READY : IPROBE_FPERF_FAILED);

@@ -169,7 +169,7 @@ struct iprobe_thread_slot {
   uint64_t write_index;      /* events ever written; release-stored after the event */
   uint64_t dropped;          /* events dropped because the ring was full */
   uint32_t fperf_state;      /* enum iprobe_fperf_thread_state */
-  int32_t fperf_error;       /* PAPI error code of a failed event set (text: fperf.thread_error) */
+  int32_t fperf_error;       /* the backend's error code for a failed event set (text: fperf.thread_error) */
   uint64_t reserved[3];
   /* written by the reader, on its own cache line */
   uint64_t read_index __attribute__((aligned(64))); /* events ever consumed; release-stored */
@@ -203,6 +203,12 @@ enum iprobe_fperf_state {
   IPROBE_FPERF_FAILED = 3,  /* see error and papi_error; hooks count calls only */
 };
 
+/* What counts FPerf's events (counters.h). */
+enum iprobe_counter_backend {
+  IPROBE_COUNTERS_PAPI = 0,   /* libpapi, dlopen'ed: presets and native events */
+  IPROBE_COUNTERS_KERNEL = 1, /* perf_event_open(2) directly: the kernel's generic events */
+};
+
 enum iprobe_fperf_thread_state {
   IPROBE_FPERF_THREAD_NONE = 0,     /* has not sampled */
   IPROBE_FPERF_THREAD_COUNTING = 1, /* owns a started event set */
@@ -214,13 +220,13 @@ enum iprobe_fperf_thread_state {
  * control.fperf_request; everything else is the runtime's. */
 struct iprobe_fperf_block {
   uint32_t event_count;
-  uint32_t reserved0;
+  uint32_t backend; /* enum iprobe_counter_backend: who counts event_names */
   char event_names[IPROBE_FPERF_MAX_EVENTS][IPROBE_FPERF_NAME_SIZE];
 
   uint32_t state;            /* enum iprobe_fperf_state */
   uint32_t answered_request; /* the fperf_request the state describes; release-stored last */
-  int32_t papi_error;        /* PAPI's error code when FAILED (0 when the failure is not PAPI's) */
-  uint32_t papi_version;     /* PAPI_VER_CURRENT of the libpapi loaded */
+  int32_t papi_error;        /* the backend's error code when FAILED: PAPI's, or an errno (0 when none) */
+  uint32_t papi_version;     /* PAPI_VER_CURRENT of the libpapi loaded (PAPI backend) */
   uint32_t control_tid;      /* the control thread; 0 when there is none (forked child) */
   uint32_t configuration;    /* generation of the event configuration threads build their sets from */
   char error[IPROBE_FPERF_TEXT_SIZE];
@@ -235,7 +241,7 @@ struct iprobe_fperf_block {
   uint64_t lost_samples;        /* sampled frames whose exit never came (longjmp, thread exit, new session) */
   uint64_t read_failures;
   uint64_t fperf_reserved[4];
-  char thread_error[IPROBE_FPERF_TEXT_SIZE]; /* PAPI's text for the last per-thread failure */
+  char thread_error[IPROBE_FPERF_TEXT_SIZE]; /* the backend's text for the last per-thread failure */
 
   /* the process's CPU time, recorded by the runtime's destructor at exit() */
   uint64_t exit_user_ns;

@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { coldpatch } from '../coldpatch/coldpatch.js';
 import { parseBudget } from '../fperf/budget.js';
+import { backendLabel, type BackendPreference, type CounterBackend } from '../fperf/counter-backend.js';
+import { loadEventCatalog } from '../fperf/event-catalog.js';
+import { eventsForRun } from '../fperf/event-check.js';
 import { profileProgram, runWithoutFperf } from '../fperf/profile-program.js';
 import { WELL_SAMPLED } from '../fperf/profile-report.js';
 import { buildProgram } from './programs/build-program.js';
@@ -25,6 +28,8 @@ export interface FperfSweepOptions {
   /** bzip2 -9 compresses a generated corpus of this many bytes. */
   corpusBytes?: number;
   events?: readonly string[];
+  /** Counter backend preference (default: --counters' default, $IPROBE_COUNTERS or auto). */
+  counters?: BackendPreference;
   intervalMs?: number;
   /** Cache of Debian sources and builds (default: $IPROBE_CACHE_DIR or ~/.cache/iprobe). */
   cacheDir?: string;
@@ -49,6 +54,9 @@ export interface FperfSweepRow {
 export interface FperfSweep {
   program: string;
   command: string;
+  events: string[];
+  /** Who counted them. */
+  backend: CounterBackend;
   rows: FperfSweepRow[];
   markdown: string;
   svg: string;
@@ -63,6 +71,8 @@ export async function runFperfBudgetSweep(options: FperfSweepOptions = {}): Prom
   const budgets = options.budgets ?? DEFAULT_BUDGETS;
   const rounds = options.rounds ?? 3;
   const log = options.log ?? (() => {});
+  const { events, backend } = eventsForRun(options.events ?? EVENTS, loadEventCatalog(options.counters));
+  log(`counting ${events.join(', ')} with ${backendLabel(backend)}`);
   const built = await buildProgram('bzip2', instrumentedVariant, { cacheDir: options.cacheDir, progress: (line: string) => log(line) });
   const dir = await mkdtemp(path.join(tmpdir(), 'iprobe-fperf-sweep-'));
   try {
@@ -82,7 +92,8 @@ export async function runFperfBudgetSweep(options: FperfSweepOptions = {}): Prom
         const runs = await profileProgram(
           command,
           {
-            events: options.events ?? EVENTS,
+            events,
+            backend,
             budget: parseBudget(budget),
             intervalMs: options.intervalMs ?? 100,
             durationMs: Infinity,
@@ -112,7 +123,8 @@ export async function runFperfBudgetSweep(options: FperfSweepOptions = {}): Prom
       }),
     ];
     const shown = `bzip2 -9 -c corpus (${((options.corpusBytes ?? 4 << 20) / (1 << 20)).toFixed(0)} MiB), ${built.program} ${built.version} ${built.variantName}, coldpatched, every function selected`;
-    return { program: 'bzip2', command: shown, rows, markdown: sweepMarkdown(rows, shown, rounds), svg: sweepSvg(rows, shown) };
+    const counted = `${shown}; ${events.join(', ')} counted by ${backendLabel(backend)}`;
+    return { program: 'bzip2', command: shown, events, backend, rows, markdown: sweepMarkdown(rows, counted, rounds), svg: sweepSvg(rows, shown) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
 /** Text output of `iprobe fperf <pid> | -- prog`: the overhead first, then the functions. */
+import { backendLabel, readCallName } from '../fperf/counter-backend.js';
 import { WELL_SAMPLED, type FperfReport } from '../fperf/profile-report.js';
 import { formatTable } from './format-table.js';
 
@@ -28,13 +29,13 @@ const short = (event: string) => event.replace(/^perf::/, '');
 export function formatProfileReport(r: FperfReport, limit: number): string {
   const out: string[] = [];
   const target = r.command ? `${r.command.join(' ')} (pid ${r.pid})` : `process ${r.pid}`;
-  out.push(`FPerf: ${target}, ${seconds(r.windowMs)} profiled, events ${r.events.join(', ')}`);
+  out.push(`FPerf: ${target}, ${seconds(r.windowMs)} profiled, events ${r.events.join(', ')} (counted by ${backendLabel(r.backend)})`);
   if (r.fired) out.push(`  started ${seconds(r.fired.afterMs)} after watching, when: ${r.fired.rule}`);
   const cost = r.sampleCost;
   const budget = r.budget;
   out.push(
     `  budget ${budget === 'none' ? 'none (every call sampled)' : `${budget} of the target's CPU time`}, quotas refilled every ${r.intervalMs} ms;` +
-      ` a sample costs ${us(cost.chargedNs)} (PAPI_read ${us(cost.readNs)} here${cost.measuredNs ? `, ${us(cost.measuredNs)} per sample measured in the target` : ''})`,
+      ` a sample costs ${us(cost.chargedNs)} (${readCallName(r.backend)} ${us(cost.readNs)} here${cost.measuredNs ? `, ${us(cost.measuredNs)} per sample measured in the target` : ''})`,
   );
   out.push(
     `  ${r.functions.called} functions called, ${r.functions.sampled} sampled, ${r.functions.wellSampled} with ${WELL_SAMPLED} or more samples;` +
@@ -59,7 +60,7 @@ export function formatProfileReport(r: FperfReport, limit: number): string {
     r.runtime.threadSetFailures && `${r.runtime.threadSetFailures} threads could not count (${r.runtime.threadError ?? 'see the runtime'})`,
     r.runtime.lostSamples && `${r.runtime.lostSamples} samples lost (exits never came: longjmp, thread exit)`,
     r.runtime.depthDrops && `${r.runtime.depthDrops} calls not sampled: nested too deep`,
-    r.runtime.readFailures && `${r.runtime.readFailures} PAPI_read failures`,
+    r.runtime.readFailures && `${r.runtime.readFailures} ${readCallName(r.backend)} failures`,
   ].filter(Boolean);
   if (problems.length) out.push(`  note: ${problems.join('; ')}`);
   if (r.interrupted) out.push('  interrupted: the report covers the time until then');

@@ -1,34 +1,99 @@
-/** What PAPI can count on this machine, gathered once for event selection and listing. */
+/**
+ * What this machine can count, gathered once for event selection and
+ * listing: PAPI's presets and native events, and the kernel's generic events
+ * probed directly; and, from both, the events FPerf serves under the
+ * backend preference, each with the backend that counts it.
+ */
+import { kernelEvents, kernelParanoid, type KernelEvent } from '../native/kernel-counters.js';
 import {
   papiComponents,
   papiHardware,
   papiNativeEvents,
   papiPresets,
   papiVersion,
+  PapiError,
   type PapiComponent,
   type PapiEvent,
   type PapiHardware,
 } from '../native/papi.js';
+import { backendPreference, type BackendPreference, type CounterBackend } from './counter-backend.js';
+import { servedEvents, type KnownEvent } from './event-selection.js';
 
 export interface CatalogEvent extends PapiEvent {
   kind: 'preset' | 'native';
 }
 
 export interface EventCatalog {
+  /** "" when PAPI could not be initialised (papiError says why). */
   papiVersion: string;
+  papiError?: string;
   hardware: PapiHardware;
   components: PapiComponent[];
-  /** Presets first, then native events by component, in PAPI's order. */
-  events: CatalogEvent[];
+  /** PAPI's: presets first, then native events by component, in PAPI's order. */
+  papiEvents: CatalogEvent[];
+  /** The kernel's generic events, each opened alone here. */
+  kernelEvents: KernelEvent[];
+  /** /proc/sys/kernel/perf_event_paranoid (null when unreadable). */
+  paranoid: number | null;
+  preference: BackendPreference;
+  /** The events FPerf can be asked for under the preference, each with its backend. */
+  events: KnownEvent[];
+  /** One line: who counts what here, and why. */
+  backendNote: string;
 }
 
-export function loadEventCatalog(): EventCatalog {
-  const presets = papiPresets().map((e): CatalogEvent => ({ ...e, kind: 'preset' }));
-  const natives = papiNativeEvents().map((e): CatalogEvent => ({ ...e, kind: 'native' }));
+export function loadEventCatalog(preference: BackendPreference = backendPreference()): EventCatalog {
+  const papi = loadPapi();
+  const kernel = kernelEvents();
   return {
-    papiVersion: papiVersion().text,
-    hardware: papiHardware(),
-    components: papiComponents(),
-    events: [...presets, ...natives],
+    ...papi,
+    kernelEvents: kernel,
+    paranoid: kernelParanoid(),
+    preference,
+    events: servedEvents(papi.papiEvents, kernel, preference),
+    backendNote: backendNote(papi, kernel, preference),
   };
 }
+
+type PapiPart = Pick<EventCatalog, 'papiVersion' | 'papiError' | 'hardware' | 'components' | 'papiEvents'>;
+
+function loadPapi(): PapiPart {
+  try {
+    const presets = papiPresets().map((e): CatalogEvent => ({ ...e, kind: 'preset' }));
+    const natives = papiNativeEvents().map((e): CatalogEvent => ({ ...e, kind: 'native' }));
+    return { papiVersion: papiVersion().text, hardware: papiHardware(), components: papiComponents(), papiEvents: [...presets, ...natives] };
+  } catch (err) {
+    if (!(err instanceof PapiError)) throw err;
+    return {
+      papiVersion: '',
+      papiError: err.message,
+      hardware: { vendor: '', model: '', cpus: 0, virtualized: false, virtualVendor: '' },
+      components: [],
+      papiEvents: [],
+    };
+  }
+}
+
+/** Why the events are counted by whom, for --list-events and the reports. */
+export function backendNote(papi: PapiPart, kernel: readonly KernelEvent[], preference: BackendPreference): string {
+  const perfEvent = papi.components.find((c) => c.name === 'perf_event');
+  const kernelCount = kernel.filter((e) => e.available).length;
+  const direct = `${kernelCount} of ${kernel.length} kernel events counted directly (perf_event_open)`;
+  if (preference === 'kernel') return `counters forced to the kernel backend: ${direct}; PAPI not used`;
+  if (papi.papiError) return `PAPI cannot be used (${papi.papiError}): ${direct}`;
+  if (!perfEvent || perfEvent.disabled) {
+    const why = perfEvent?.disabledReason ? `: ${explainDisabled(perfEvent.disabledReason)}` : '';
+    return preference === 'papi'
+      ? `counters forced to PAPI, whose perf_event component is disabled${why}`
+      : `PAPI's perf_event component is disabled${why}; ${direct}`;
+  }
+  return preference === 'papi'
+    ? 'counters forced to PAPI'
+    : "PAPI's perf_event component is active: PAPI counts its presets and native events; kernel events it does not name are counted directly";
+}
+
+function explainDisabled(reason: string): string {
+  return /no default PMU/i.test(reason) ? `libpfm4 knows no PMU for this CPU (${reason})` : reason;
+}
+
+export type { CounterBackend };

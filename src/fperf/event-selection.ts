@@ -1,11 +1,14 @@
 /**
- * Which PAPI events FPerf counts: the default set, chosen from what this
- * machine can count, and the user's `--events` list, resolved against the
- * catalogue with errors that name the events that are available. Pure: the
- * catalogue and the validation of a set come from the caller.
+ * Which events FPerf counts, and with which backend: the default set, chosen
+ * from what this machine can count, and the user's `--events` list, resolved
+ * against the catalogue with errors that name the events that are
+ * available. Pure: the catalogue and the validation of a set come from the
+ * caller.
  */
+import type { KernelEvent } from '../native/kernel-counters.js';
 import type { EventSetCheck } from '../native/papi.js';
 import { UserError } from '../util/user-error.js';
+import type { BackendPreference, CounterBackend } from './counter-backend.js';
 
 export interface KnownEvent {
   name: string;
@@ -14,6 +17,8 @@ export interface KnownEvent {
   reason?: string;
   /** Aliases of one event share it (perf::CS, perf::CONTEXT-SWITCHES). */
   description?: string;
+  /** Who counts it; PAPI when absent. */
+  backend?: CounterBackend;
 }
 
 export interface EventAvailability {
@@ -26,6 +31,7 @@ export type DefaultTier = 'hardware-presets' | 'generic-hardware' | 'software';
 export interface DefaultEventSet {
   tier: DefaultTier;
   events: string[];
+  backend: CounterBackend;
   /** One line for the operator: why these events. */
   reason: string;
 }
@@ -64,29 +70,30 @@ const LENGTH_PENALTY = 0.02;
 
 /**
  * The default event set: the first tier whose available events pass
- * `validate` (which returns PAPI's error for a set, or undefined when it
- * counts). Without `validate`, the first tier with available events.
+ * `validate` (which returns the backend's error for a set, or undefined when
+ * it counts). Without `validate`, the first tier with available events.
  */
 export function chooseDefaultEvents(
   catalog: EventAvailability,
-  validate: (events: string[]) => string | undefined = () => undefined,
+  validate: (events: string[], backend: CounterBackend) => string | undefined = () => undefined,
 ): DefaultEventSet {
   const available = new Set(catalog.events.filter((e) => e.available).map((e) => e.name));
   const rejected: string[] = [];
   for (const { tier, events: preferred, needsOneOf } of DEFAULT_TIERS) {
     if (!needsOneOf.some((e) => available.has(e))) continue;
     const events = preferred.filter((e) => available.has(e));
-    const error = validate(events);
+    const backend = eventSetBackend(events, catalog);
+    const error = validate(events, backend);
     if (error !== undefined) {
       rejected.push(`${events.join(', ')} cannot be counted together (${error})`);
       continue;
     }
     const missing = preferred.filter((e) => !available.has(e));
     const reason = [...rejected, tierReason(tier, catalog)].join('; ');
-    return { tier, events, reason: missing.length ? `${reason} (not available: ${missing.join(', ')})` : reason };
+    return { tier, events, backend, reason: missing.length ? `${reason} (not available: ${missing.join(', ')})` : reason };
   }
   throw new UserError(
-    rejected.length ? `no default event set can be counted here: ${rejected.join('; ')}` : 'no PAPI event can be counted here',
+    rejected.length ? `no default event set can be counted here: ${rejected.join('; ')}` : 'no event can be counted here',
     'perf_event_open may be refused: see /proc/sys/kernel/perf_event_paranoid and any seccomp profile; ' +
       `${LIST_EVENTS} --all says why each event fails`,
   );
@@ -254,4 +261,64 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length]!;
+}
+
+/**
+ * The events FPerf can be asked for under a backend preference, each with
+ * the backend that counts it: PAPI's or the kernel's (by every spelling
+ * libpfm4 accepts) when forced; for auto, PAPI's where PAPI can count them
+ * and the kernel's for the rest, so a name means one event.
+ */
+export function servedEvents(
+  papi: readonly KnownEvent[],
+  kernel: readonly KernelEvent[],
+  preference: BackendPreference,
+): KnownEvent[] {
+  const papiKnown = papi.map((e): KnownEvent => ({ ...e, backend: 'papi' }));
+  const kernelKnown = kernel.flatMap((e) =>
+    [e.name, ...e.aliases].map(
+      (name): KnownEvent => ({
+        name,
+        kind: 'native',
+        available: e.available,
+        description: e.description,
+        backend: 'kernel',
+        ...(e.available ? {} : { reason: e.reason ?? 'cannot be opened' }),
+      }),
+    ),
+  );
+  if (preference === 'papi') return papiKnown;
+  if (preference === 'kernel') return kernelKnown;
+  const key = (name: string) => name.toLowerCase();
+  const papiCounts = new Set(papiKnown.filter((e) => e.available).map((e) => key(e.name)));
+  const kernelNames = new Set(kernelKnown.map((e) => key(e.name)));
+  return [
+    ...papiKnown.filter((e) => e.available || !kernelNames.has(key(e.name))),
+    ...kernelKnown.filter((e) => !papiCounts.has(key(e.name))),
+  ];
+}
+
+/**
+ * The backend that counts `names` (canonical or as given): the one of the
+ * events the catalogue knows; for names it does not know, the backend that
+ * counts anything here (PAPI first). A set split over both is refused.
+ */
+export function eventSetBackend(names: readonly string[], catalog: EventAvailability): CounterBackend {
+  const byBackend = new Map<CounterBackend, string[]>();
+  for (const name of names) {
+    const r = resolveEventName(name, catalog.events);
+    if (r.kind !== 'found') continue;
+    const backend = r.event.backend ?? 'papi';
+    byBackend.set(backend, [...(byBackend.get(backend) ?? []), r.name]);
+  }
+  if (byBackend.size === 1) return [...byBackend.keys()][0]!;
+  if (byBackend.size === 0) {
+    const counts = (b: CounterBackend) => catalog.events.some((e) => e.available && (e.backend ?? 'papi') === b);
+    return counts('papi') || !counts('kernel') ? 'papi' : 'kernel';
+  }
+  throw new UserError(
+    `FPerf counts one event set with one backend: ${byBackend.get('papi')!.join(', ')} ${byBackend.get('papi')!.length > 1 ? 'are' : 'is'} PAPI's, ` +
+      `${byBackend.get('kernel')!.join(', ')} the kernel's`,
+    `choose events of one backend (${LIST_EVENTS} says which counts each), or force one with --counters`,
+  );
 }

@@ -9,7 +9,7 @@ import { FperfControl } from '../runtime/fperf-control.js';
 import { RuntimeSegment } from '../runtime/segment.js';
 import { UserError } from '../util/user-error.js';
 import { launchWithRuntime, type LaunchedProgram } from './launch.js';
-import { calibrateReadCost } from '../native/papi.js';
+import { calibrateReadCost } from './counter-backend.js';
 import { profileEvents, profileProcess, type ProfileRequest, type ProfileResult } from './profile-session.js';
 import type { MeasuredRun } from './profile-report.js';
 
@@ -27,7 +27,7 @@ export async function profileProgram(
   options: { baseline: boolean; stdoutToStderr?: boolean; quiet?: boolean },
 ): Promise<ProgramRuns> {
   // measured before the start: the program runs unprofiled until its probes are on
-  const readCostNs = request.readCostNs ?? calibrateReadCost(profileEvents(request.events), 501).medianNs;
+  const readCostNs = request.readCostNs ?? calibrateReadCost(request.backend, profileEvents(request.events), 501).medianNs;
   const program = await launchWithRuntime(command, { mode: 'off', stdoutToStderr: options.stdoutToStderr, quiet: options.quiet });
   const segment = await openWhenReady(program);
   if (!segment) throw new UserError(`${command[0]} exited before FPerf could attach to it`);

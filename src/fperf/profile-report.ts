@@ -2,6 +2,7 @@
 import type { FunctionSamples } from '../runtime/fperf-table.js';
 import { nameOf } from '../runtime/symbols.js';
 import { formatBudget } from './budget.js';
+import type { CounterBackend } from './counter-backend.js';
 import type { ProfileResult } from './profile-session.js';
 import { shownEventName } from './profile-events.js';
 
@@ -48,6 +49,8 @@ export interface FperfReport {
   pid: number;
   command?: string[];
   events: string[];
+  /** Who counted them: PAPI, or the kernel directly (perf_event_open). */
+  backend: CounterBackend;
   budget: string;
   intervalMs: number;
   windowMs: number;
@@ -115,6 +118,7 @@ export function buildReport(result: ProfileResult, run?: { command: string[]; ba
     pid: result.pid,
     ...(run ? { command: run.command } : {}),
     events,
+    backend: result.backend,
     budget: formatBudget(result.budget),
     intervalMs: result.intervalMs,
     windowMs: result.windowMs,

@@ -5,7 +5,7 @@
  * the probes off and read the table.
  */
 import { attachRuntimeForProfiling } from './runtime-attach.js';
-import { calibrateReadCost } from '../native/papi.js';
+import { calibrateReadCost, type CounterBackend } from './counter-backend.js';
 import type { TickClock } from '../runtime/clock.js';
 import { FperfControl, type FperfStatus } from '../runtime/fperf-control.js';
 import type { FunctionSamples } from '../runtime/fperf-table.js';
@@ -23,8 +23,10 @@ import { allocateQuotas } from './quota-allocation.js';
 
 export interface ProfileRequest {
   pid: number;
-  /** PAPI event names (canonical). */
+  /** Event names (canonical). */
   events: readonly string[];
+  /** Who counts them (eventsForRun chooses). */
+  backend: CounterBackend;
   budget: Budget;
   intervalMs: number;
   /** Longest profiling window. */
@@ -39,7 +41,7 @@ export interface ProfileRequest {
   targetExit?: Promise<unknown>;
   /** Ends the window (or the watch) early, as Ctrl-C does. */
   stop?: AbortSignal;
-  /** One PAPI_read of the events here, if already measured (iprobe fperf -- prog does it before starting the program). */
+  /** One read of the events here, if already measured (iprobe fperf -- prog does it before starting the program). */
   readCostNs?: number;
   /** Progress lines for the operator. */
   log?: (line: string) => void;
@@ -57,7 +59,7 @@ export interface IntervalRecord {
 }
 
 export interface SampleCost {
-  /** One PAPI_read of the set in the iprobe process, median. */
+  /** One read of the set (PAPI_read, or read(2) of the perf group) in the iprobe process, median. */
   readNs: number;
   /** What the budget charges per sample: two reads plus the hooks' bookkeeping (the larger of calibrated and measured in the target). */
   chargedNs: number;
@@ -71,6 +73,7 @@ export interface ProfileResult {
   injection?: Record<string, unknown>;
   /** As counted (with the modifiers FPerf added), in report order. */
   events: string[];
+  backend: CounterBackend;
   budget: Budget;
   intervalMs: number;
   /** Rows of functions called during the window (diffs from the start). */
@@ -117,8 +120,8 @@ async function profileWithRuntime(request: ProfileRequest, log: (line: string) =
     const control = new FperfControl(segment);
     const probes = await probeControl(pid, request.probeLists, Number(segment.header().exeLoadBias));
     const events = profileEvents(request.events);
-    await control.configure(events);
-    const readNs = request.readCostNs ?? calibrateReadCost(events, 501).medianNs;
+    await control.configure(events, request.backend);
+    const readNs = request.readCostNs ?? calibrateReadCost(request.backend, events, 501).medianNs;
     const sampleCost: SampleCost = { readNs, chargedNs: 2 * readNs + BOOKKEEPING_NS };
     const previousMode = segment.mode();
 
@@ -222,6 +225,7 @@ async function profileWindow(w: Window): Promise<ProfileResult> {
   return {
     pid: request.pid,
     events: w.events,
+    backend: request.backend,
     budget: request.budget,
     intervalMs: request.intervalMs,
     functions,
@@ -373,6 +377,7 @@ function emptyResult(
   return {
     pid: request.pid,
     events,
+    backend: request.backend,
     budget: request.budget,
     intervalMs: request.intervalMs,
     functions: [],

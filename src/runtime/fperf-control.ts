@@ -5,8 +5,10 @@
  * controller meet only here, in shared memory.
  */
 import { UserError } from '../util/user-error.js';
+import type { CounterBackend } from '../fperf/counter-backend.js';
 import {
   CONTROL,
+  COUNTER_BACKENDS,
   FPERF_BLOCK,
   FPERF_MAX_EVENTS,
   FPERF_NAME_SIZE,
@@ -94,12 +96,13 @@ export class FperfControl {
   }
 
   /**
-   * Asks the runtime to count `events` (PAPI names) and waits for its
-   * answer. The runtime loads libpapi on the first request, translates the
-   * names in its own process and starts a throw-away event set with them;
-   * its failure comes back as a UserError with PAPI's text.
+   * Asks the runtime to count `events` with `backend` and waits for its
+   * answer. For PAPI the runtime loads libpapi on the first request and
+   * translates the names in its own process; for the kernel it parses them
+   * into perf_event attributes. Either way it opens a throw-away set with
+   * them; its failure comes back as a UserError with the backend's text.
    */
-  async configure(events: readonly string[], timeoutMs = ANSWER_TIMEOUT_MS): Promise<FperfStatus> {
+  async configure(events: readonly string[], backend: CounterBackend, timeoutMs = ANSWER_TIMEOUT_MS): Promise<FperfStatus> {
     if (events.length < 1 || events.length > FPERF_MAX_EVENTS) {
       throw new UserError(`${events.length} events asked for; FPerf counts 1 to ${FPERF_MAX_EVENTS} at a time`);
     }
@@ -112,7 +115,7 @@ export class FperfControl {
     }
     if (this.segment.mapping.load32(this.block + FPERF_BLOCK.controlTid) === 0) {
       throw new UserError(
-        `the iprobe runtime in process ${pid} has no control thread, so it cannot load PAPI`,
+        `the iprobe runtime in process ${pid} has no control thread, so it cannot set up counters`,
         'it is a fork() child of the traced program (FPerf profiles the process that loaded the runtime), or its runtime failed to start the thread',
       );
     }
@@ -126,6 +129,7 @@ export class FperfControl {
       m.store64(this.block + FPERF_BLOCK.eventNames + offset, names.readBigUInt64LE(offset));
     }
     m.store32(this.block + FPERF_BLOCK.eventCount, events.length);
+    m.store32(this.block + FPERF_BLOCK.backend, COUNTER_BACKENDS.indexOf(backend));
     const request = m.add32(CONTROL.fperfRequest, 1) >>> 0;
     m.wake32(CONTROL.fperfRequest);
     const deadline = Date.now() + timeoutMs;

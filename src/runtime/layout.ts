@@ -88,6 +88,8 @@ export const FPERF_TEXT_SIZE = 256;
 /** struct iprobe_fperf_block, relative to header.fperfOffset. */
 export const FPERF_BLOCK = {
   eventCount: 0,
+  /** enum iprobe_counter_backend: COUNTER_BACKENDS */
+  backend: 4,
   eventNames: 8,
   state: 520,
   answeredRequest: 524,
@@ -114,6 +116,9 @@ export const FPERF_BLOCK_SIZE = 1176;
 /** struct iprobe_fperf_row: inclusive[e] at inclusive + 8e, exclusive (signed) likewise. */
 export const FPERF_ROW = { samples: 0, sampleTicks: 8, inclusive: 16, exclusive: 80 } as const;
 export const FPERF_ROW_SIZE = 144;
+
+/** enum iprobe_counter_backend, by value. */
+export const COUNTER_BACKENDS = ['papi', 'kernel'] as const;
 
 export const FPERF_STATES = ['idle', 'loading', 'ready', 'failed'] as const;
 export type FperfState = (typeof FPERF_STATES)[number];

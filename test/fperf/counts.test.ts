@@ -5,10 +5,16 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TargetProcess } from '../support/target-process.js';
 import { useTempDir } from '../support/temp-dir.js';
-import { compileFixture, openWindow, rowsByName } from './helpers.js';
+import { backendCases } from '../support/counter-backends.js';
+import { compileFixture, openWindow as openWindowWith, rowsByName } from './helpers.js';
 
-describe('fperf mode counts', () => {
-  const dir = useTempDir('fperf-counts');
+describe.each(backendCases())('fperf mode counts, counted by $backend', ({ backend, skip }) => {
+  if (skip) {
+    it.skip(`skipped: ${skip}`, () => {});
+    return;
+  }
+  const openWindow = (pid: number) => openWindowWith(pid, { backend });
+  const dir = useTempDir(`fperf-counts-${backend}`);
   let exe: string;
   const targets: TargetProcess[] = [];
   beforeAll(() => {

@@ -8,8 +8,9 @@ import { profileProcess, type ProfileRequest, type ProfileResult } from '../../s
 import { profileRow, type FunctionProfile } from '../../src/fperf/profile-report.js';
 import { shownEventName } from '../../src/fperf/profile-events.js';
 import { nameOf } from '../../src/runtime/symbols.js';
+import { defaultBackend, SOFTWARE_EVENTS } from '../support/counter-backends.js';
 
-export const EVENTS = ['perf::TASK-CLOCK', 'perf::PAGE-FAULTS', 'perf::CONTEXT-SWITCHES'];
+export const EVENTS = SOFTWARE_EVENTS;
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 export function compileFixture(name: string, dir: string, instrument = true): string {
@@ -29,7 +30,7 @@ export interface Window {
   end(): Promise<ProfileResult>;
 }
 
-/** Starts profiling `pid` and resolves once the probes are on and the first interval has passed. */
+/** Starts profiling `pid` (with the backend iprobe would choose, unless given) and resolves once the probes are on and the first interval has passed. */
 export async function openWindow(pid: number, request: Partial<Omit<ProfileRequest, 'pid' | 'budget'>> & { budget?: string } = {}): Promise<Window> {
   const stop = new AbortController();
   let started!: () => void;
@@ -37,6 +38,7 @@ export async function openWindow(pid: number, request: Partial<Omit<ProfileReque
   const result = profileProcess({
     pid,
     events: EVENTS,
+    backend: request.backend ?? defaultBackend(),
     intervalMs: 50,
     durationMs: 120_000,
     functions: [],

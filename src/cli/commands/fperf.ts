@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { parseBudget } from '../../fperf/budget.js';
-import { checkEventSet, defaultEventsFor } from '../../fperf/event-check.js';
+import { backendPreference, BACKEND_ENV } from '../../fperf/counter-backend.js';
+import { checkEventSet, defaultEventsFor, eventsForRun } from '../../fperf/event-check.js';
 import { loadEventCatalog, type EventCatalog } from '../../fperf/event-catalog.js';
 import { eventListing } from '../../fperf/event-listing.js';
 import { canonicalEventNames, eventSetError, splitEventList, type DefaultEventSet } from '../../fperf/event-selection.js';
@@ -21,6 +22,7 @@ interface FperfFlags {
   /** true when given without a list */
   checkEvents?: string | true;
   events?: string;
+  counters?: string;
   all?: boolean;
   json?: boolean;
   budget: string;
@@ -43,11 +45,12 @@ type FperfMode = 'list-events' | 'check-events' | 'profile';
 export function registerFperf(program: Command): void {
   program
     .command('fperf')
-    .description('Function-level hardware-event profiling under an overhead budget (PAPI)')
+    .description('Function-level counter profiling (PAPI, or perf_event_open directly) under an overhead budget')
     .argument('[target...]', 'pid of a running process, or -- program and its arguments (profiling mode)')
-    .option('--list-events', 'list the PAPI events this machine can count, grouped, and the default set')
+    .option('--list-events', 'list the events this machine can count, grouped, with the backend that counts each, and the default set')
     .option('--check-events [events]', 'validate an event set (comma-separated; default: --events, else the default set)')
     .option('-e, --events <events>', 'events to count, comma-separated (default: chosen from what is available)')
+    .option('--counters <backend>', `who counts: auto (PAPI where it can, else the kernel directly), papi, kernel (default: $${BACKEND_ENV}, else auto)`)
     .option('--all', 'with --list-events: also the events that cannot be counted here, and why')
     .option('--budget <percent>', "overhead budget, a percentage of the target's CPU time, or none", '5%')
     .addOption(new Option('--interval <time>', 'quota refill interval').argParser(parseDuration).default(100, '100ms'))
@@ -64,7 +67,10 @@ export function registerFperf(program: Command): void {
       'after',
       `
 Events are PAPI presets (PAPI_TOT_CYC) or native events (perf::TASK-CLOCK); case and the
-pmu:: prefix may be left out when the name is unambiguous (task-clock).
+pmu:: prefix may be left out when the name is unambiguous (task-clock). The kernel's generic
+events (perf::TASK-CLOCK, perf::PAGE-FAULTS, perf::CYCLES, ...) are counted by PAPI where its
+perf_event component is active, else by iprobe through perf_event_open directly: PAPI disables
+that component on CPUs its libpfm4 does not know. --list-events says which backend counts what.
 
 Profiling: the probes (all, or --fn) go on in fperf mode; every --interval the
 quotas are refilled so that sampling costs at most --budget of the target's CPU
@@ -103,7 +109,7 @@ function modeOf(target: string[], flags: FperfFlags): FperfMode {
 }
 
 function listEvents(flags: FperfFlags): void {
-  const catalog = loadEventCatalog();
+  const catalog = loadEventCatalog(backendPreference(flags.counters));
   const listing = eventListing(catalog, defaultOrError(catalog), flags.all ?? false);
   process.stdout.write(flags.json ? `${JSON.stringify(listing, null, 2)}\n` : formatEventListing(listing));
 }
@@ -118,11 +124,11 @@ function defaultOrError(catalog: EventCatalog): DefaultEventSet | { error: strin
 }
 
 function checkEvents(flags: FperfFlags): void {
-  const catalog = loadEventCatalog();
+  const catalog = loadEventCatalog(backendPreference(flags.counters));
   const spec = typeof flags.checkEvents === 'string' ? flags.checkEvents : flags.events;
   const defaultEvents = spec === undefined ? defaultEventsFor(catalog) : undefined;
-  // Names the catalogue does not know go to PAPI as given: it also accepts
-  // modifiers and unit masks ("perf::TASK-CLOCK:u"), and its error is the answer.
+  // Names the catalogue does not know go to the backend as given: PAPI also
+  // accepts unit masks ("perf::TASK-CLOCK:u"), and its error is the answer.
   const events = defaultEvents?.events ?? canonicalEventNames(splitEventList(spec!), catalog);
   const report = checkEventSet(events, catalog, defaultEvents);
   process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatEventCheck(report));
@@ -133,30 +139,32 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function profileEvents(flags: FperfFlags): string[] {
-  const catalog = loadEventCatalog();
-  return flags.events === undefined ? defaultEventsFor(catalog).events : canonicalEventNames(splitEventList(flags.events), catalog);
-}
-
 async function profile(target: string[], flags: FperfFlags): Promise<void> {
   if (target.length === 0) {
     throw new UserError('say what to profile: a pid, or -- program args', 'iprobe fperf 4242, or iprobe fperf -- ./prog args', 2);
   }
   const isPid = target.length === 1 && /^[0-9]+$/.test(target[0]!) && !process.argv.includes('--');
+  // every argument is checked before the counters or the process are touched
+  const budget = parseBudget(flags.budget);
+  const rules = flags.when.map(parseRule);
+  const pid = isPid ? parsePid(target[0]!) : undefined;
+  const preference = backendPreference(flags.counters);
+  const { events, backend } = eventsForRun(flags.events, loadEventCatalog(preference));
   const request: Omit<ProfileRequest, 'pid'> = {
-    events: profileEvents(flags),
-    budget: parseBudget(flags.budget),
+    events,
+    backend,
+    budget,
     intervalMs: Math.max(10, flags.interval),
     durationMs: flags.duration ?? (isPid ? DEFAULT_PID_DURATION_MS : Infinity),
     functions: flags.fn ?? [],
     probeLists: flags.probes,
-    rules: flags.when.map(parseRule),
+    rules,
     watchTimeoutMs: flags.watchTimeout,
     log: flags.json ? undefined : (line) => process.stderr.write(`iprobe: ${line}\n`),
   };
   let report: FperfReport;
-  if (isPid) {
-    report = buildReport(await profileProcess({ ...request, pid: parsePid(target[0]!) }));
+  if (pid !== undefined) {
+    report = buildReport(await profileProcess({ ...request, pid }));
   } else {
     const runs = await profileProgram(target, request, { baseline: flags.baseline, stdoutToStderr: flags.json });
     report = buildReport(runs.result, runs);
