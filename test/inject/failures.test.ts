@@ -19,6 +19,7 @@ import { attachRuntime } from '../../src/hotpatch/runtime-injection.js';
 import { readMaps } from '../../src/process/maps.js';
 import { readMemory } from '../../src/process/patch-engine.js';
 import { compileFixture, threadStates, tracerOf } from '../ptrace/target.js';
+import { cannotBuildMusl, cannotFilterSyscalls, skipWhenMissing } from '../support/capabilities.js';
 import { compile } from '../support/compile.js';
 import { fixture } from '../support/paths.js';
 import { buildWorkers, LAYOUTS } from './fixture-build.js';
@@ -133,7 +134,8 @@ describe('processes injection refuses or waits for', () => {
     }
   });
 
-  it('names the system calls a seccomp filter forbids, and loads nothing', async () => {
+  it('names the system calls a seccomp filter forbids, and loads nothing', async (ctx) => {
+    skipWhenMissing(ctx, cannotFilterSyscalls());
     const exe = compileFixture(path.join('..', 'inject', 'seccomp-openat.c'), [], 'seccomp-openat');
     const target = await PlainTarget.start([exe]);
     try {
@@ -149,7 +151,9 @@ describe('processes injection refuses or waits for', () => {
     }
   });
 
-  it('refuses a statically linked process', async () => {
+  it('refuses a statically linked process', async (ctx) => {
+    // Its program is the seccomp one, linked statically: it prints nothing until its filter is in.
+    skipWhenMissing(ctx, cannotFilterSyscalls());
     const exe = compileFixture(path.join('..', 'inject', 'seccomp-openat.c'), ['-static'], 'static-program');
     const target = await PlainTarget.start([exe]);
     try {
@@ -160,7 +164,8 @@ describe('processes injection refuses or waits for', () => {
     }
   });
 
-  it('refuses a process that does not run on glibc (musl)', async () => {
+  it('refuses a process that does not run on glibc (musl)', async (ctx) => {
+    skipWhenMissing(ctx, cannotBuildMusl());
     const exe = path.join(scratch, 'musl-program');
     execFileSync('musl-gcc', ['-O2', '-o', exe, fixture('inject', 'callee.c'), '-lpthread']);
     const target = await PlainTarget.start([exe]);

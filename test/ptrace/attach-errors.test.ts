@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { patchSites, readMemory } from '../../src/process/patch-engine.js';
 import { UserError } from '../../src/util/user-error.js';
+import { cannotRun32Bit, missingCommand, notRoot, skipWhenMissing } from '../support/capabilities.js';
 import {
   compileFixture,
   ensureBuilt,
@@ -84,7 +85,8 @@ describe('processes that cannot be patched', () => {
     expect(failure.message).toMatch(`process ${zombie} is a zombie`);
   });
 
-  it('refuses a 32-bit process', async () => {
+  it('refuses a 32-bit process', async (ctx) => {
+    skipWhenMissing(ctx, cannotRun32Bit());
     const object = scratchPath('i386_pause.o');
     const exe = scratchPath('i386_pause');
     execFileSync('as', ['--32', '-o', object, path.join(fixturesDir, 'i386_pause.s')]);
@@ -106,7 +108,8 @@ describe('processes that cannot be patched', () => {
 });
 
 describe('another debugger', () => {
-  it('names strace when the process is traced by strace -p', async () => {
+  it('names strace when the process is traced by strace -p', async (ctx) => {
+    skipWhenMissing(ctx, missingCommand('strace'));
     const target = await startHammer();
     const strace = startDebugger('strace', ['-o', '/dev/null', '-p', String(target.pid)]);
     await waitUntil('strace to attach', () => tracerOf(target.pid) !== 0);
@@ -116,7 +119,8 @@ describe('another debugger', () => {
     expect(tracerOf(target.pid)).not.toBe(process.pid);
   });
 
-  it('names gdb when the process is traced by gdb', async () => {
+  it('names gdb when the process is traced by gdb', async (ctx) => {
+    skipWhenMissing(ctx, missingCommand('gdb'));
     const target = await startHammer();
     const gdb = startDebugger('gdb', ['-q', '-nx', '-batch', '-p', String(target.pid), '-ex', 'shell sleep 60']);
     await waitUntil('gdb to attach', () => tracerOf(target.pid) !== 0, 30_000);
@@ -128,7 +132,8 @@ describe('another debugger', () => {
 describe('permissions', () => {
   beforeAll(() => ensureBuilt());
 
-  it('tells a non-root user that the target belongs to another uid', async () => {
+  it('tells a non-root user that the target belongs to another uid', async (ctx) => {
+    skipWhenMissing(ctx, notRoot('to run the target as root and the tool as nobody'));
     const target = await startHammer();
     const tool = spawnSync(
       'setpriv',
@@ -142,7 +147,8 @@ describe('permissions', () => {
     expect(threadStates(target.pid).filter((s) => s === 't')).toEqual([]);
   });
 
-  it('patches a process of another user as root', async () => {
+  it('patches a process of another user as root', async (ctx) => {
+    skipWhenMissing(ctx, notRoot('to start the target as nobody and patch it'));
     const target = await startTarget(hammer, ['2'], { user: 'nobody' });
     cleanup.push(() => target.kill());
     await target.waitForOutput(/^ready$/m);

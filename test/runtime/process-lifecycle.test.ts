@@ -6,6 +6,7 @@ import { HEADER, HEADER_SIZE, LAYOUT_VERSION } from '../../src/runtime/layout.js
 import { runtimeLibraryPath } from '../../src/runtime/library.js';
 import { RuntimeSegment, removeStaleSegments, segmentPath } from '../../src/runtime/segment.js';
 import { UserError } from '../../src/util/user-error.js';
+import { notRoot, skipWhenMissing } from '../support/capabilities.js';
 import { IPROBE_CLI } from '../support/paths.js';
 import { Fixture, callsByName, compileFixture, fixtureBuildDir, fixtureDir, trackFixtures } from './helpers.js';
 
@@ -65,10 +66,12 @@ describe('segment lifecycle', () => {
     expect(() => RuntimeSegment.open(2 ** 22 + 12345)).toThrow(/no process/);
   });
 
-  // needs root to become another user, and a checkout that `nobody` can read
-  it.skipIf(process.getuid!() !== 0)('tells another user that the segment is not theirs', async (context) => {
+  it('tells another user that the segment is not theirs', async (context) => {
+    skipWhenMissing(context, notRoot('to become another user'));
     const nobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
-    if (spawnSync('setpriv', [...nobody, 'test', '-r', IPROBE_CLI]).status !== 0) context.skip();
+    if (spawnSync('setpriv', [...nobody, 'test', '-r', IPROBE_CLI]).status !== 0) {
+      skipWhenMissing(context, `user nobody cannot read ${IPROBE_CLI} (not built, or the checkout is not readable by others)`);
+    }
     const fixture = Fixture.start(control, [], 'count');
     running.push(fixture);
     await fixture.ask('call 1');
