@@ -1,8 +1,13 @@
 /** `iprobe fperf` end to end: a program run under FPerf, and profiling that waits for a rule. */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FperfReport } from '../../src/fperf/profile-report.js';
 import { parseRule } from '../../src/fperf/monitoring-rules.js';
+import { backendCases } from '../support/counter-backends.js';
 import { iprobe } from '../support/iprobe-cli.js';
+import { IPROBE_CLI } from '../support/paths.js';
 import { TargetProcess } from '../support/target-process.js';
 import { useTempDir } from '../support/temp-dir.js';
 import { PlainTarget } from '../inject/plain-target.js';
@@ -52,7 +57,10 @@ describe('iprobe fperf', () => {
       await target.ask('nap 0 30', /^done/); // naps of 0 ms: the rule does not fire (even on a loaded machine)
       await target.ask('pages 8 3', /^done/);
       await target.ask('nap 20 8', /^done/); // fires within these
-      const result = await (await window).end();
+      // The window opens once the probes are on, which may be after these naps: nap more inside it.
+      const profiling = await window;
+      await target.ask('nap 20 3', /^done/);
+      const result = await profiling.end();
       expect(result.fired?.rule).toBe('fn=nap latency>8ms');
       const rows = rowsByName(result);
       expect(rows.get('touch_pages')).toBeUndefined(); // called before the rule fired
@@ -91,5 +99,45 @@ describe('iprobe fperf', () => {
     } finally {
       target.kill();
     }
+  });
+});
+
+describe.each(backendCases())('iprobe fperf --events perf::PAGE-FAULTS -- prog, counted by $backend', ({ backend, skip }) => {
+  if (skip) {
+    it.skip(`skipped: ${skip}`, () => {});
+    return;
+  }
+  const dir = useTempDir(`fperf-faults-${backend}`);
+
+  it('attributes each page fault to the function that takes it', async () => {
+    const exe = await coldpatchedFixture('workloads', dir);
+    const output = path.join(dir, 'report.json');
+    const args = ['fperf', '--events', 'perf::PAGE-FAULTS', '--counters', backend, '--budget', 'none', '--no-baseline', '-o', output, '--', exe];
+    const child = spawn(process.execPath, [IPROBE_CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // The work goes in once the probes are on: the program reads it from its (inherited) stdin.
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/profiling process \d+/.test(stderr)) resolve();
+      });
+      void exited.then(() => reject(new Error(`iprobe fperf ended before profiling: ${stderr}`)));
+    });
+    child.stdin.end('pages 64 10\nouter 32 5\n');
+    expect(await exited, stderr).toBe(0);
+    const report = JSON.parse(readFileSync(output, 'utf8')) as FperfReport;
+    expect(report).toMatchObject({ backend, events: ['perf::PAGE-FAULTS'] });
+    const rows = new Map(report.rows.map((row) => [row.name, row]));
+    const pages = rows.get('touch_pages')!;
+    expect(pages).toMatchObject({ calls: 15, samples: 15 });
+    expect(pages.perCall![0]!.inclusive).toBeGreaterThanOrEqual((10 * 64 + 5 * 32) / 15);
+    expect(pages.perCall![0]!.inclusive).toBeLessThan((10 * 64 + 5 * 32) / 15 + 2);
+    // outer touches 32 pages itself and calls touch_pages(32): its own faults are its exclusive count
+    const outer = rows.get('outer')!;
+    expect(outer).toMatchObject({ calls: 5, samples: 5 });
+    expect(outer.perCall![0]!.exclusive).toBeGreaterThanOrEqual(32);
+    expect(outer.perCall![0]!.exclusive).toBeLessThan(34);
+    expect(outer.perCall![0]!.inclusive).toBeGreaterThanOrEqual(64);
   });
 });

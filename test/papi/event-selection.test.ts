@@ -1,10 +1,13 @@
 /** Default event set and --events resolution, on synthetic catalogues: a machine with a PMU and one without. */
 import { describe, expect, test } from 'vitest';
+import type { KernelEvent } from '../../src/native/kernel-counters.js';
 import {
   availableEventsHint,
   canonicalEventNames,
   chooseDefaultEvents,
+  eventSetBackend,
   eventSetError,
+  servedEvents,
   parseEventList,
   rankByCloseness,
   resolveEventName,
@@ -78,6 +81,7 @@ describe('chooseDefaultEvents', () => {
     expect(d).toEqual({
       tier: 'hardware-presets',
       events: ['PAPI_TOT_CYC', 'PAPI_TOT_INS', 'PAPI_L1_DCM'],
+      backend: 'papi',
       reason: 'hardware PMU: using PAPI presets',
     });
   });
@@ -105,6 +109,7 @@ describe('chooseDefaultEvents', () => {
     expect(d).toEqual({
       tier: 'software',
       events: ['perf::TASK-CLOCK', 'perf::PAGE-FAULTS', 'perf::CONTEXT-SWITCHES'],
+      backend: 'papi',
       reason: 'no hardware PMU (KVMKVMKVM virtual machine): using software events',
     });
     expect(chooseDefaultEvents({ events: noPmu.events }).reason).toBe('no hardware PMU: using software events');
@@ -130,7 +135,7 @@ describe('chooseDefaultEvents', () => {
 
   test('nothing countable: a UserError with a hint', () => {
     const e = userError(() => chooseDefaultEvents({ events: noPmu.events.map((x) => ({ ...x, available: false })) }));
-    expect(e.message).toBe('no PAPI event can be counted here');
+    expect(e.message).toBe('no event can be counted here');
     expect(e.hint).toMatch(/perf_event_paranoid/);
   });
 });
@@ -224,3 +229,67 @@ describe('suggestions', () => {
     expect(e.hint).not.toMatch(/PAPI_|CYCLES|INSTRUCTIONS/);
   });
 });
+
+describe('backends', () => {
+  const kernelEvent = (name: string, available: boolean, aliases: string[] = []): KernelEvent => ({
+    name,
+    aliases,
+    description: name,
+    hardware: !/CLOCK|FAULTS|SWITCHES/.test(name),
+    available,
+    ...(available ? {} : { reason: 'No such file or directory (no PMU counts this event here)' }),
+  });
+  /** As perf_event_open answers in this VM. */
+  const KERNEL = [
+    kernelEvent('perf::CYCLES', false, ['perf::CPU-CYCLES']),
+    kernelEvent('perf::TASK-CLOCK', true),
+    kernelEvent('perf::PAGE-FAULTS', true, ['perf::FAULTS']),
+    kernelEvent('perf::CONTEXT-SWITCHES', true, ['perf::CS']),
+  ];
+  /** PAPI whose perf_event component is disabled: presets known, nothing native. */
+  const PAPI_DISABLED = [preset('PAPI_TOT_CYC', false), preset('PAPI_TOT_INS', false)];
+
+  test("auto, PAPI's perf_event component disabled: the kernel counts its events, by every spelling", () => {
+    const events = servedEvents(PAPI_DISABLED, KERNEL, 'auto');
+    const catalog: EventAvailability = { events };
+    expect(resolveEventName('page-faults', events)).toMatchObject({ kind: 'found', name: 'perf::PAGE-FAULTS', event: { backend: 'kernel' } });
+    expect(resolveEventName('cs', events)).toMatchObject({ kind: 'found', name: 'perf::CS', event: { backend: 'kernel' } });
+    expect(parseEventList('task-clock,perf::FAULTS', catalog)).toEqual(['perf::TASK-CLOCK', 'perf::FAULTS']);
+    expect(eventSetBackend(['perf::TASK-CLOCK', 'perf::FAULTS'], catalog)).toBe('kernel');
+    const d = chooseDefaultEvents({ events, hardware: noPmu.hardware });
+    expect(d).toMatchObject({ tier: 'software', backend: 'kernel', events: ['perf::TASK-CLOCK', 'perf::PAGE-FAULTS', 'perf::CONTEXT-SWITCHES'] });
+    // the presets stay PAPI's, and say why they cannot be counted
+    expect(parseEventListError('PAPI_TOT_CYC', catalog)).toMatch(/PAPI_TOT_CYC cannot be counted here/);
+  });
+
+  test('auto, PAPI active: PAPI counts what it can, the kernel only what PAPI cannot', () => {
+    const papi = [preset('PAPI_TOT_CYC', false), native('perf::TASK-CLOCK', true), native('perf::PAGE-FAULTS', true), native('perf::CYCLES', false)];
+    const events = servedEvents(papi, [...KERNEL, kernelEvent('perf::MAJOR-FAULTS', true)], 'auto');
+    const backendOf = (name: string) => events.filter((e) => e.name === name).map((e) => e.backend);
+    expect(backendOf('perf::TASK-CLOCK')).toEqual(['papi']);
+    expect(backendOf('perf::MAJOR-FAULTS')).toEqual(['kernel']);
+    // unavailable in both: one entry (the kernel's), so the name is not ambiguous
+    expect(backendOf('perf::CYCLES')).toEqual(['kernel']);
+    expect(eventSetBackend(['perf::TASK-CLOCK', 'perf::PAGE-FAULTS'], { events })).toBe('papi');
+    expect(eventSetBackend(['perf::MAJOR-FAULTS'], { events })).toBe('kernel');
+    const mixed = userError(() => eventSetBackend(['perf::TASK-CLOCK', 'perf::MAJOR-FAULTS'], { events }));
+    expect(mixed.message).toBe("FPerf counts one event set with one backend: perf::TASK-CLOCK is PAPI's, perf::MAJOR-FAULTS the kernel's");
+  });
+
+  test('a forced backend serves only its own events', () => {
+    const papi = [native('perf::TASK-CLOCK', true)];
+    expect(servedEvents(papi, KERNEL, 'papi').map((e) => e.backend)).toEqual(['papi']);
+    const kernel = servedEvents(papi, KERNEL, 'kernel');
+    expect(new Set(kernel.map((e) => e.backend))).toEqual(new Set(['kernel']));
+    expect(kernel.map((e) => e.name)).toContain('perf::CPU-CYCLES');
+  });
+
+  test('names nobody knows go to the backend that counts anything here', () => {
+    expect(eventSetBackend(['bogus'], { events: servedEvents(PAPI_DISABLED, KERNEL, 'auto') })).toBe('kernel');
+    expect(eventSetBackend(['bogus'], { events: [native('perf::TASK-CLOCK', true)] })).toBe('papi');
+  });
+});
+
+function parseEventListError(spec: string, catalog: EventAvailability): string {
+  return userError(() => parseEventList(spec, catalog)).message;
+}

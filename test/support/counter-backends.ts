@@ -8,6 +8,7 @@ import { validateEvents, type CounterBackend } from '../../src/fperf/counter-bac
 import { loadEventCatalog } from '../../src/fperf/event-catalog.js';
 import { eventsForRun } from '../../src/fperf/event-check.js';
 import { profileEventName } from '../../src/fperf/profile-events.js';
+import { papiComponents } from '../../src/native/papi.js';
 
 export const SOFTWARE_EVENTS = ['perf::TASK-CLOCK', 'perf::PAGE-FAULTS', 'perf::CONTEXT-SWITCHES'];
 
@@ -32,4 +33,11 @@ export function backendCases(): BackendCase[] {
 /** The backend `iprobe fperf` chooses here for SOFTWARE_EVENTS (auto, or as $IPROBE_COUNTERS forces). */
 export function defaultBackend(): CounterBackend {
   return eventsForRun(SOFTWARE_EVENTS, loadEventCatalog()).backend;
+}
+
+/** Why PAPI's perf_event component is off here (libpfm4 knowing no PMU for the CPU, ...); undefined when it is on. */
+export function papiPerfEventDisabled(): string | undefined {
+  const perf = papiComponents().find((c) => c.name === 'perf_event');
+  if (!perf) return 'PAPI has no perf_event component';
+  return perf.disabled ? `PAPI's perf_event component is disabled here: ${perf.disabledReason ?? 'no reason given'}` : undefined;
 }
