@@ -85,17 +85,18 @@ export function formatStatus(status: StatusReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-function table(header: string[], rows: string[][]): string {
+/** A plain-text table with aligned columns (also used by `parikshan model` and `simulate`). */
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const render = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
   return [render(header), render(widths.map((width) => '-'.repeat(width))), ...rows.map(render)].join('\n');
 }
 
-function percent(fraction: number): string {
+export function percent(fraction: number): string {
   return `${(fraction * 100).toFixed(fraction > 0 && fraction < 0.001 ? 3 : 1)}%`;
 }
 
-function seconds(value: number): string {
+export function seconds(value: number): string {
   if (value < 120) return `${value.toFixed(1)}s`;
   if (value < 7200) return `${Math.floor(value / 60)}m${Math.round(value % 60)}s`;
   return `${Math.floor(value / 3600)}h${Math.round((value % 3600) / 60)}m`;
