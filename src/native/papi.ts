@@ -120,7 +120,9 @@ export function papiVersion(): PapiVersion {
 }
 
 export function papiHardware(): PapiHardware {
-  return papiCall(() => binding().papiHardware());
+  const hardware = papiCall(() => binding().papiHardware());
+  // CPUID's 12-byte hypervisor signature is padded ("bhyve bhyve ", "KVMKVMKVM\0\0\0")
+  return { ...hardware, virtualVendor: hardware.virtualVendor.replace(/\0/g, '').trim() };
 }
 
 /** PAPI's components, with the reason each disabled one gives. */

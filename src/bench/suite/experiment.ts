@@ -1,4 +1,5 @@
 /** What every experiment of `iprobe bench` gets and gives back. */
+import type { BackendPreference } from '../../fperf/counter-backend.js';
 import type { ProgressSink } from '../programs/progress.js';
 
 export interface BenchContext {
@@ -8,6 +9,8 @@ export interface BenchContext {
   workDir: string;
   /** Root of the programs' source and build cache (src/bench/programs), if not the default. */
   cacheDir?: string;
+  /** Who counts FPerf's events (--counters); undefined: $IPROBE_COUNTERS, else auto. */
+  counters?: BackendPreference;
   progress: ProgressSink;
 }
 

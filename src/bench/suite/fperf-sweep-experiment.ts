@@ -9,7 +9,8 @@ export const fperfSweepExperiment: Experiment = {
   id: 'fperf-sweep',
   title: 'FPerf: overhead and coverage across budgets (paper Figure 5.9)',
   run: async (ctx) => {
-    const sweep = await runFperfBudgetSweep({ ...(ctx.quick ? QUICK : {}), cacheDir: ctx.cacheDir, log: ctx.progress });
-    return { markdown: sweep.markdown, svg: sweep.svg, data: { program: sweep.program, command: sweep.command, rows: sweep.rows } };
+    const sweep = await runFperfBudgetSweep({ ...(ctx.quick ? QUICK : {}), cacheDir: ctx.cacheDir, counters: ctx.counters, log: ctx.progress });
+    const { program, command, events, backend, rows } = sweep;
+    return { markdown: sweep.markdown, svg: sweep.svg, data: { program, command, events, backend, rows } };
   },
 };

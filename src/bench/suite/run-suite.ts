@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ProgressSink } from '../programs/progress.js';
-import type { Experiment, ExperimentOutput, ExperimentReport } from './experiment.js';
+import type { BenchContext, Experiment, ExperimentOutput, ExperimentReport } from './experiment.js';
 import { loadAverageNow, machineFactsMarkdown, readMachineFacts, type MachineFacts } from './machine-facts.js';
 
 export interface SuiteOptions {
@@ -18,6 +18,7 @@ export interface SuiteOptions {
   /** Also write each experiment's table and figure, and the whole report, here (docs/benchmarks). */
   docsDir?: string;
   cacheDir?: string;
+  counters?: BenchContext['counters'];
   /** The command as typed, for the report. */
   command: string;
   progress: ProgressSink;
@@ -41,7 +42,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     const progress: ProgressSink = (line) => options.progress(`[${experiment.id} ${elapsed(t0)}] ${line}`);
     progress(`start: ${experiment.title}`);
     try {
-      const output = await experiment.run({ quick: options.quick, workDir, cacheDir: options.cacheDir, progress });
+      const output = await experiment.run({ quick: options.quick, workDir, cacheDir: options.cacheDir, counters: options.counters, progress });
       reports.push(report(experiment, output, t0, load0));
     } catch (err) {
       const message = (err as Error).message ?? String(err);

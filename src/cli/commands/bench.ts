@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { programByName } from '../../bench/programs/catalog/index.js';
+import { backendPreference, BACKEND_ENV } from '../../fperf/counter-backend.js';
 import { EXPERIMENT_IDS, selectExperiments } from '../../bench/suite/experiments.js';
 import { runSuite } from '../../bench/suite/run-suite.js';
 
@@ -12,6 +13,7 @@ interface BenchFlags {
   out: string;
   docs?: string;
   cacheDir?: string;
+  counters?: string;
 }
 
 const list = (text: string | undefined) => text?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -26,6 +28,7 @@ export function registerBench(program: Command): void {
     .option('--out <dir>', 'results root: each run writes a new folder there and links results/latest to it', 'results')
     .option('--docs <dir>', 'also write the report, tables and figures here (e.g. docs/benchmarks)')
     .option('--cache-dir <dir>', 'cache of Debian sources and builds instead of $IPROBE_CACHE_DIR or ~/.cache/iprobe')
+    .option('--counters <backend>', `who counts FPerf's events in the fperf-sweep: auto, papi, kernel (default: $${BACKEND_ENV}, else auto)`)
     .addHelpText(
       'after',
       `
@@ -35,9 +38,11 @@ Comparison tools that are missing or cannot run here are reported as "not availa
 Examples:
   iprobe bench --quick
   iprobe bench --only micro,stop-window
+  iprobe bench --only fperf-sweep --counters kernel
   iprobe bench --docs docs/benchmarks`,
     )
     .action(async (flags: BenchFlags) => {
+      const counters = backendPreference(flags.counters);
       const programs = list(flags.programs)?.map((name) => programByName(name).name);
       const experiments = selectExperiments(list(flags.only), { programs });
       const started = Date.now();
@@ -47,6 +52,7 @@ Examples:
         outDir: path.resolve(flags.out),
         docsDir: flags.docs ? path.resolve(flags.docs) : undefined,
         cacheDir: flags.cacheDir,
+        counters,
         command: ['iprobe', ...process.argv.slice(2)].join(' '),
         progress: (line) => process.stderr.write(`iprobe bench ${line}\n`),
       });
