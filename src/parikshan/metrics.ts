@@ -75,6 +75,38 @@ export function createMetricsRegistry(hub: MirrorHub): Registry {
   counterFrom('parikshan_exchange_timeouts_total', 'Divergent exchanges closed by --exchange-timeout', [], () => [
     [{}, divergence.totals.timedOut],
   ]);
+  // The debug-window model, fed with measured rates (one prediction per scrape).
+  let prediction = hub.predictWindow();
+  gaugeFrom('parikshan_predicted_debug_window_seconds', 'Expected debug window from empty buffers (M/M/1/K, measured rates); +Inf when effectively never', [], () => {
+    prediction = hub.predictWindow();
+    return prediction.basis === 'measured' ? [[{}, prediction.expectedWindowSeconds ?? Infinity]] : [];
+  });
+  gaugeFrom('parikshan_predicted_remaining_window_seconds', 'Expected time until the fullest connection overflows, from its present level', [], () =>
+    prediction.remainingWindowSeconds !== null ? [[{}, prediction.remainingWindowSeconds]] : [],
+  );
+  gaugeFrom('parikshan_required_debug_window_seconds', 'W: the debug window required (--required-window)', [], () => [[{}, prediction.requiredWindowSeconds]]);
+  gaugeFrom('parikshan_debug_window_below_required', '1 while the predicted debug window is below --required-window', [], () => [
+    [{}, prediction.basis === 'measured' && prediction.belowRequired ? 1 : 0],
+  ]);
+  counterFrom('parikshan_debug_window_alerts_total', 'Times the predicted debug window dropped below --required-window', [], () => [[{}, hub.watch.alerts]]);
+  gaugeFrom('parikshan_slowdown_budget', 'f_max: largest further slowdown of the replica keeping the predicted window at W (+Inf: unlimited)', [], () => {
+    if (prediction.budgetVerdict === 'unlimited') return [[{}, Infinity]];
+    if (prediction.budgetVerdict === 'unreachable') return [[{}, 0]];
+    return prediction.maxSlowdown !== null ? [[{}, prediction.maxSlowdown]] : [];
+  });
+  gaugeFrom('parikshan_arrival_rate', 'Client turns per second: the busiest connection and all together', ['scope'], () => [
+    [{ scope: 'connection' }, prediction.arrivalRate],
+    [{ scope: 'total' }, prediction.totalArrivalRate],
+  ]);
+  gaugeFrom('parikshan_replica_service_rate', 'Turns per second the replica serves on a backlogged connection (1 / mean service time)', [], () =>
+    prediction.serviceRate !== null ? [[{}, prediction.serviceRate]] : [],
+  );
+  gaugeFrom('parikshan_turn_buffer_bytes', 'Mean bytes a client turn takes in the debug buffer', [], () =>
+    prediction.turnBytes !== null ? [[{}, prediction.turnBytes]] : [],
+  );
+  gaugeFrom('parikshan_replica_socket_bytes', 'Fullest connection: bytes handed to the replica socket that Node and the kernel still hold', [], () => [
+    [{}, prediction.observed.socketBytes],
+  ]);
   gaugeFrom('parikshan_divergence_ratio', 'Divergent exchanges / compared exchanges', [], () => [[{}, divergence.rate]]);
   return registry;
 

@@ -2,6 +2,10 @@ import type { Logger } from 'pino';
 import { BufferBudget } from './buffer-budget.js';
 import { ConnectionOrder } from './connection-order.js';
 import { DivergenceLog } from './divergence-log.js';
+import { readKernelSendQueues, sendQueueKey } from './live-window/kernel-send-queue.js';
+import { nowSeconds, TrafficEstimate } from './live-window/traffic-estimate.js';
+import { predictWindow, type ConnectionLoad, type WindowPrediction } from './live-window/window-prediction.js';
+import { WindowWatch } from './live-window/window-watch.js';
 import { MirrorStats } from './mirror-stats.js';
 import type { NoiseFilter } from './noise-filter.js';
 import { ReplicaLink, type MirrorContext, type MirrorSettings } from './replica-link.js';
@@ -10,6 +14,8 @@ import type { BufferLevel, StatusReport } from './status-report.js';
 import { packageVersion } from '../util/package-version.js';
 
 const BUSIEST_CONNECTIONS = 10;
+/** A connection younger than this has too few turns for a rate of its own. */
+const MIN_RATE_AGE_SECONDS = 1;
 
 export interface MirrorLimits {
   connectionBufferBytes: number;
@@ -17,6 +23,10 @@ export interface MirrorLimits {
   exchangeTimeoutMs: number;
   replicaStallMs: number;
   filter: NoiseFilter | undefined;
+  /** W: the debug window the operator needs; the prediction is compared with it. */
+  requiredWindowSeconds: number;
+  /** Time constant of the decaying window over which rates are measured. */
+  rateWindowSeconds: number;
 }
 
 /**
@@ -30,6 +40,8 @@ export class MirrorHub {
   private readonly order = new ConnectionOrder();
   private nextConnectionId = 1;
   private readonly startedAt = Date.now();
+  /** Warns when the predicted debug window drops below --required-window (started by the service). */
+  readonly watch: WindowWatch;
 
   constructor(
     readonly role: StatusReport['role'],
@@ -48,8 +60,10 @@ export class MirrorHub {
       stats: new MirrorStats(),
       sync: new ReplicaSync(),
       divergence: new DivergenceLog(),
+      traffic: new TrafficEstimate(limits.rateWindowSeconds),
       log,
     };
+    this.watch = new WindowWatch(() => this.predictWindow(), log);
   }
 
   /**
@@ -75,6 +89,7 @@ export class MirrorHub {
 
   resetSync(): void {
     this.ctx.sync.reset();
+    this.ctx.traffic.forgetService();
     this.ctx.log.info('replica marked in sync by operator reset; debug window restarted');
   }
 
@@ -93,6 +108,41 @@ export class MirrorHub {
       activeConnections: active,
       inSync: this.ctx.sync.inSync,
     };
+  }
+
+  /**
+   * The debug-window model fed with the measured rates and every byte that
+   * stands between production and the replica: the debug queues, Node's
+   * socket buffers and the kernel's send queues (read from /proc/net/tcp).
+   */
+  predictWindow(): WindowPrediction {
+    const now = nowSeconds();
+    const kernel = readKernelSendQueues();
+    const connections: ConnectionLoad[] = [];
+    for (const link of this.links) {
+      if (!link.isActive) continue;
+      const ports = link.replicaPorts();
+      const kernelBytes = ports ? (kernel.get(sendQueueKey(ports.local, ports.remote)) ?? 0) : 0;
+      connections.push({
+        id: link.id,
+        arrivalRate: link.rateAge(now) >= MIN_RATE_AGE_SECONDS ? link.arrivalRate(now) : 0,
+        queuedBytes: link.queuedBytes,
+        socketBytes: link.replicaSocketBufferedBytes + kernelBytes,
+      });
+    }
+    const { traffic } = this.ctx;
+    const turns = traffic.turns.rate(now);
+    return predictWindow({
+      connections,
+      totalArrivalRate: turns,
+      turnBytes: turns > 0 ? traffic.admittedBytes.rate(now) / turns : NaN,
+      serviceSeconds: traffic.serviceSeconds.mean,
+      serviceSamples: traffic.serviceSeconds.samples(now),
+      connectionBufferBytes: this.limits.connectionBufferBytes,
+      totalBufferBytes: this.limits.totalBufferBytes,
+      requiredWindowSeconds: this.limits.requiredWindowSeconds,
+      rateWindowSeconds: this.limits.rateWindowSeconds,
+    });
   }
 
   status(addresses: Record<string, string>): StatusReport {
@@ -136,6 +186,7 @@ export class MirrorHub {
       cuts: Object.fromEntries(stats.cuts),
       divergence: { ...divergence.totals, rate: divergence.rate, samples: divergence.samples() },
       busiestConnections: busiest,
+      prediction: this.predictWindow(),
     };
   }
 }

@@ -67,6 +67,7 @@ export class MirrorService {
     for (const [option, address] of Object.entries({ ...addresses, ...this.targets })) {
       this.bound[option] = formatHostPort(address);
     }
+    this.hub.watch.start();
     this.log.info({ addresses: this.bound }, `parikshan ${this.hub.role} listening`);
     return addresses;
   }
@@ -78,6 +79,7 @@ export class MirrorService {
    */
   async shutdown(drainTimeoutMs: number): Promise<void> {
     this.log.info({ productionConnections: this.pipes.size, drainTimeoutMs }, 'shutdown: no longer accepting');
+    this.hub.watch.stop();
     const listenersClosed = Promise.all(this.listeners.map((listener) => closeServer(listener.server)));
     const allClosed = new Promise<void>((resolve) => {
       this.pipesClosed = resolve;

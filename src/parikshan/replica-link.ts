@@ -5,6 +5,8 @@ import { ByteQueue } from './byte-queue.js';
 import type { ConnectionOrder, OrderEntry } from './connection-order.js';
 import type { DivergenceLog } from './divergence-log.js';
 import { ExchangeRecorder, exchangesMatch } from './exchange-recorder.js';
+import type { DecayingRate } from './live-window/decaying-rate.js';
+import { nowSeconds, type TrafficEstimate } from './live-window/traffic-estimate.js';
 import type { MirrorStats } from './mirror-stats.js';
 import type { CutReason, ReplicaSync } from './replica-sync.js';
 import type { NoiseFilter } from './noise-filter.js';
@@ -33,6 +35,8 @@ export interface MirrorContext {
   stats: MirrorStats;
   sync: ReplicaSync;
   divergence: DivergenceLog;
+  /** Arrival rates, turn sizes and replica service times for the debug-window prediction. */
+  traffic: TrafficEstimate;
   log: Logger;
 }
 
@@ -85,6 +89,11 @@ export class ReplicaLink {
   private toReplica = 0;
   private fromReplica = 0;
   private lastReplicaProgress = Date.now();
+  /** For the replica's service time per turn (seconds, monotonic): last byte handed over, last byte of answer. */
+  private turnHandedAt = 0;
+  private lastAnswerAt = 0;
+  /** Client turns per second on this connection. */
+  private readonly turnRate: DecayingRate;
 
   // Production's side of the exchange being recorded.
   private productionExchange: ExchangeRecorder;
@@ -115,6 +124,7 @@ export class ReplicaLink {
   ) {
     this.productionExchange = new ExchangeRecorder(0, 0, ctx.settings.filter);
     this.replicaExchange = new ExchangeRecorder(0, 0, ctx.settings.filter);
+    this.turnRate = ctx.traffic.connectionRate();
     if (order) {
       this.orderEntry = order.entry();
       this.heldForOlder = true;
@@ -133,6 +143,30 @@ export class ReplicaLink {
     return this.queued;
   }
 
+  /** Client turns per second on this connection (decaying window). */
+  arrivalRate(at: number): number {
+    return this.turnRate.rate(at);
+  }
+
+  /** Seconds since this connection's rate estimate started. */
+  rateAge(at: number): number {
+    return this.turnRate.age(at);
+  }
+
+  /** The replica socket's ports, to find its kernel send queue; undefined until connected. */
+  replicaPorts(): { local: number; remote: number } | undefined {
+    const replica = this.replica;
+    if (!replica || !this.replicaWritable || replica.destroyed || replica.localPort === undefined || replica.remotePort === undefined) {
+      return undefined;
+    }
+    return { local: replica.localPort, remote: replica.remotePort };
+  }
+
+  /** Bytes written to the replica's socket that Node has not yet passed to the kernel. */
+  get replicaSocketBufferedBytes(): number {
+    return this.replica && !this.replica.destroyed ? this.replica.writableLength : 0;
+  }
+
   /** Called once when production's connection has closed and the replica side is finished. */
   onFinished(listener: () => void): void {
     this.finishedListeners.push(listener);
@@ -148,6 +182,9 @@ export class ReplicaLink {
       return;
     }
     if (this.productionAnsweredSinceTurn && !this.productionOutputEnded) {
+      const now = nowSeconds();
+      this.turnRate.add(now);
+      this.ctx.traffic.turns.add(now);
       if (!this.closeProductionExchange()) return this.lose(chunk.length);
       this.turnRequestOffset = this.fedOffset - chunk.length;
       this.pump(); // a replica that has answered the last turn may take this one at once
@@ -298,6 +335,7 @@ export class ReplicaLink {
       return false;
     }
     this.queued += bytes;
+    this.ctx.traffic.admittedBytes.add(nowSeconds(), bytes);
     return true;
   }
 
@@ -350,6 +388,7 @@ export class ReplicaLink {
     this.fromReplica += chunk.length;
     this.ctx.stats.bytesFromReplica += chunk.length;
     this.lastReplicaProgress = Date.now();
+    this.lastAnswerAt = nowSeconds();
     if (this.state !== 'active') return;
     this.replicaExchange.push(chunk);
     if (this.queue.headKind() === 'compare') this.pump();
@@ -409,6 +448,7 @@ export class ReplicaLink {
     this.toReplica += bytes;
     this.ctx.stats.bytesToReplica += bytes;
     this.lastReplicaProgress = Date.now();
+    this.turnHandedAt = nowSeconds();
   }
 
   /** Admitted client bytes go straight to the replica's socket. */
@@ -438,7 +478,21 @@ export class ReplicaLink {
     const item = this.queue.headCompare();
     this.queue.shift();
     this.release(item.cost);
+    this.sampleServiceTime(item, timedOut);
     this.compare(item, timedOut);
+  }
+
+  /**
+   * The replica's time for the turn just answered: from its last byte handed
+   * over to the replica's last byte of answer. Pacing hands over the next
+   * turn only after this answer, so while the queue is backlogged these are
+   * the times between departures, 1/μ of the model. Timed-out answers and
+   * turns production did not answer say nothing about the replica's speed.
+   */
+  private sampleServiceTime(item: CompareRecord, timedOut: boolean): void {
+    if (timedOut || item.production.length === 0 || this.turnHandedAt === 0) return;
+    const seconds = this.lastAnswerAt - this.turnHandedAt;
+    if (seconds >= 0) this.ctx.traffic.serviceSeconds.add(this.lastAnswerAt, seconds);
   }
 
   private compare(item: CompareRecord, timedOut: boolean): void {

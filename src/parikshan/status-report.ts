@@ -1,4 +1,5 @@
 import type { DivergenceCounts, DivergenceSample } from './divergence-log.js';
+import type { WindowPrediction } from './live-window/window-prediction.js';
 import type { LinkSnapshot } from './replica-link.js';
 import type { CutReason, SyncState } from './replica-sync.js';
 
@@ -45,4 +46,6 @@ export interface StatusReport {
   divergence: DivergenceCounts & { rate: number; samples: DivergenceSample[] };
   /** The connections holding the most bytes for the replica. */
   busiestConnections: LinkSnapshot[];
+  /** The debug-window model fed with measured rates: expected window, budget, comparison with W. */
+  prediction: WindowPrediction;
 }

@@ -39,6 +39,7 @@ export function formatStatus(status: StatusReport): string {
       ],
     ),
   );
+  lines.push('', ...formatPrediction(status.prediction));
   if (overflows.recent.length > 0) {
     lines.push('', 'recent overflows');
     lines.push(
@@ -83,6 +84,41 @@ export function formatStatus(status: StatusReport): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The live debug-window prediction, next to the observed levels. */
+function formatPrediction(p: StatusReport['prediction']): string[] {
+  const title = `predicted debug window (M/M/1/K on rates measured over ~${seconds(p.rateWindowSeconds)}; required ${seconds(p.requiredWindowSeconds)})`;
+  const observed = `fullest connection${p.observed.connection !== null ? ` ${p.observed.connection}` : ''}: ${formatByteSize(p.observed.queuedBytes)} queued (${percent(p.observed.level)} of --buffer) + ${formatByteSize(p.observed.socketBytes)} in the replica socket (Node + kernel)`;
+  if (p.basis !== 'measured') {
+    const why = p.basis === 'no-arrivals' ? 'no client turns measured yet' : 'no replica answers measured yet';
+    return [title, table(['', 'value'], [['prediction', why], ['observed', observed]])];
+  }
+  const windowText =
+    p.expectedWindowSeconds === null
+      ? `10^${p.log10ExpectedWindowSeconds!.toFixed(0)}s: never, in practice`
+      : seconds(p.expectedWindowSeconds);
+  const budget =
+    p.budgetVerdict === 'unlimited'
+      ? 'unlimited (even a stalled replica keeps the required window)'
+      : p.budgetVerdict === 'unreachable'
+        ? 'none: the replica is already too slow for the required window'
+        : `${p.maxSlowdown!.toFixed(2)}× slower than now keeps the required window`;
+  return [
+    title,
+    table(
+      ['', 'value'],
+      [
+        ['expected window', `${windowText} from empty buffers (${p.bound} bound)${p.belowRequired ? ' — BELOW THE REQUIRED WINDOW' : ''}`],
+        ['remaining', p.remainingWindowSeconds === null ? 'never, in practice' : `${seconds(p.remainingWindowSeconds)} from the fullest connection's level`],
+        ['slowdown budget', budget],
+        ['arrivals λ', `${p.arrivalRate.toFixed(2)} turns/s on the busiest connection, ${p.totalArrivalRate.toFixed(2)}/s in all`],
+        ['replica μ', `${p.serviceRate!.toFixed(2)} turns/s`],
+        ['buffer K', `${p.capacityRequests} turns of ${p.turnBytes!.toFixed(0)} B`],
+        ['observed', observed],
+      ],
+    ),
+  ];
 }
 
 /** A plain-text table with aligned columns (also used by `parikshan model` and `simulate`). */

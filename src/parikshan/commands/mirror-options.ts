@@ -16,6 +16,8 @@ export interface RawMirrorOptions {
   ignore: string[];
   drainTimeout: string;
   stallTimeout: string;
+  requiredWindow: string;
+  rateWindow: string;
   logLevel: LogLevel;
 }
 
@@ -45,6 +47,12 @@ export function addMirrorOptions(command: Command, defaultMetrics: string): Comm
     )
     .option('--drain-timeout <duration>', 'on SIGTERM: wait this long for production connections, then half-close them (0: wait)', '30s')
     .option('--stall-timeout <duration>', "after production's connection closed: let go of a replica making no progress", '60s')
+    .option(
+      '--required-window <duration>',
+      'W: the debug window you need; status shows the predicted window and slowdown budget against it, and warns below it',
+      '10m',
+    )
+    .option('--rate-window <duration>', 'time constant of the decaying window over which arrival and service rates are measured', '30s')
     .addOption(new Option('--log-level <level>', 'log level (JSON lines on stderr)').choices(LOG_LEVELS).default('info'));
 }
 
@@ -62,9 +70,17 @@ export function parseMirrorOptions(raw: RawMirrorOptions): MirrorOptions {
       exchangeTimeoutMs: Math.max(1, parseDuration(raw.exchangeTimeout, '--exchange-timeout', 'ms')),
       replicaStallMs: Math.max(1, parseDuration(raw.stallTimeout, '--stall-timeout', 's')),
       filter: filter.isEmpty ? undefined : filter,
+      requiredWindowSeconds: positiveSeconds(raw.requiredWindow, '--required-window'),
+      rateWindowSeconds: positiveSeconds(raw.rateWindow, '--rate-window'),
     },
     metrics: parseHostPort(raw.metrics, '--metrics', { listening: true }),
     drainTimeoutMs: parseDuration(raw.drainTimeout, '--drain-timeout', 's'),
     logLevel: raw.logLevel,
   };
+}
+
+function positiveSeconds(text: string, option: string): number {
+  const ms = parseDuration(text, option, 's');
+  if (ms <= 0) throw new UserError(`${option}: must be longer than 0`);
+  return ms / 1000;
 }
