@@ -1,7 +1,14 @@
 /* The handlers that instrumented code calls: gcc's -finstrument-functions
  * hooks and the IPROBE_POINT handler. Everything here is the hot path: one
  * mode check, then thread-local work (shadow stack, own stats row, own ring;
- * in fperf mode, the function's quota instead of the shadow stack). */
+ * in fperf mode, the function's quota instead of the shadow stack).
+ *
+ * Each handler gives errno back as it found it: a hook can run between a
+ * failing call of the program and the program's errno check, and its slow
+ * paths make calls that set errno (a thread's first hook maps its shadow
+ * stack: ENOMEM; FPerf opens counters). A handler saves it as soon as it
+ * knows it has work to do; before that (mode off) it touches nothing but the
+ * start of the runtime, which saves errno itself (iprobe_start_from_hook). */
 #include "clock.h"
 #include "fperf.h"
 #include "functions.h"
@@ -26,18 +33,14 @@ IPROBE_INLINE uint32_t hook_mode(struct iprobe_header **h) {
   return mode > IPROBE_MODE_CALLS ? IPROBE_MODE_OFF : mode;
 }
 
-/* What the entry and point handlers start with: NULL means return at once
- * (mode off, or a hook already running on this thread). */
-IPROBE_INLINE struct iprobe_thread *hook_begin(struct iprobe_header **h, uint32_t *mode) {
-  *mode = hook_mode(h);
-  return *mode == IPROBE_MODE_OFF ? 0 : iprobe_thread_enter(*h);
-}
-
 IPROBE_EXPORT void __cyg_profile_func_enter(void *function, void *call_site) {
   struct iprobe_header *h;
-  uint32_t mode;
-  struct iprobe_thread *t = hook_begin(&h, &mode);
-  if (!t) return;
+  const uint32_t mode = hook_mode(&h);
+  if (mode == IPROBE_MODE_OFF) return;
+  int *const errno_location = iprobe_thread_errno();
+  const int saved_errno = *errno_location;
+  struct iprobe_thread *t = iprobe_thread_enter(h);
+  if (!t) goto out;
   uint32_t id = iprobe_function_lookup((uint64_t)function, IPROBE_FUNCTION_CODE);
   iprobe_stat_call(t, id);
   if (mode == IPROBE_MODE_CALLS) {
@@ -55,6 +58,8 @@ IPROBE_EXPORT void __cyg_profile_func_enter(void *function, void *call_site) {
     IPROBE_ADD(&h->slotless_drops, 2); /* its entry and its exit */
   }
   iprobe_thread_leave();
+out:
+  *errno_location = saved_errno;
 }
 
 IPROBE_EXPORT void __cyg_profile_func_exit(void *function, void *call_site) {
@@ -62,8 +67,10 @@ IPROBE_EXPORT void __cyg_profile_func_exit(void *function, void *call_site) {
   const uint32_t mode = hook_mode(&h);
   /* calls mode keeps no frames: an exit has nothing to do */
   if (mode == IPROBE_MODE_OFF || mode == IPROBE_MODE_CALLS) return;
+  int *const errno_location = iprobe_thread_errno();
+  const int saved_errno = *errno_location;
   struct iprobe_thread *t = iprobe_thread_enter(h);
-  if (!t) return;
+  if (!t) goto out;
   if (mode == IPROBE_MODE_FPERF) {
     iprobe_fperf_exit(t, (uint64_t)function, HOOK_SP(), HOOK_TAIL_CALLED(call_site));
   } else if (IPROBE_LIKELY(!t->untimed)) {
@@ -71,18 +78,25 @@ IPROBE_EXPORT void __cyg_profile_func_exit(void *function, void *call_site) {
                      iprobe_clock_now());
   }
   iprobe_thread_leave();
+out:
+  *errno_location = saved_errno;
 }
 
 /* Reached from IPROBE_POINT's trampoline, which has saved every register. */
 IPROBE_EXPORT void __iprobe_point_hit(const void *site) {
   struct iprobe_header *h;
-  uint32_t mode;
-  struct iprobe_thread *t = hook_begin(&h, &mode);
-  if (!t) return;
+  const uint32_t mode = hook_mode(&h);
+  if (mode == IPROBE_MODE_OFF) return;
+  int *const errno_location = iprobe_thread_errno();
+  const int saved_errno = *errno_location;
+  struct iprobe_thread *t = iprobe_thread_enter(h);
+  if (!t) goto out;
   iprobe_stat_call(t, iprobe_function_lookup((uint64_t)site, IPROBE_FUNCTION_POINT));
   if (mode == IPROBE_MODE_TRACE && !t->untimed) {
     uint64_t enclosing = t->depth ? t->frames[t->depth - 1].address : 0;
     iprobe_ring_record(t, IPROBE_EVENT_POINT, 0, enclosing, (uint64_t)site, iprobe_clock_now(), t->depth);
   }
   iprobe_thread_leave();
+out:
+  *errno_location = saved_errno;
 }

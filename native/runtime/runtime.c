@@ -4,6 +4,7 @@
  * hook). */
 #include "runtime.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,11 @@ static int IPROBE_NOINSTR claim_start(void) {
 }
 
 struct iprobe_header *iprobe_start_from_hook(void) {
+  /* the hook may sit between a failing call and its errno check; start-up
+   * makes calls that set errno (shm_open over a stale segment: EEXIST) */
+  const int saved_errno = errno;
   if (claim_start()) start();
+  errno = saved_errno;
   struct iprobe_header *h = IPROBE_LOAD_ACQUIRE(&iprobe_rt.header);
   if (!h && IPROBE_LOAD(&start_state) != FAILED) IPROBE_ADD(&early_drops, 1);
   return h;

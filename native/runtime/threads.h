@@ -6,6 +6,7 @@
 #ifndef IPROBE_RUNTIME_THREADS_H
 #define IPROBE_RUNTIME_THREADS_H
 
+#include <errno.h>
 #include <stdint.h>
 
 #include "runtime.h"
@@ -48,6 +49,9 @@ struct iprobe_thread {
 struct iprobe_tls {
   struct iprobe_thread *thread;
   uint32_t busy; /* set while a hook runs: a signal handler's hooks see it and drop */
+  /* this thread's errno (glibc's __errno_location(), asked once): from a
+   * shared library, errno is a call; through this it is a %fs-relative load */
+  int *errno_location;
 };
 
 /* initial-exec: a %fs-relative access, no __tls_get_addr (which may malloc)
@@ -59,6 +63,13 @@ void iprobe_thread_reset_stats(struct iprobe_thread *t) IPROBE_INTERNAL;
 void iprobe_threads_init(void) IPROBE_INTERNAL;
 void iprobe_thread_flush_current(void) IPROBE_INTERNAL;
 void iprobe_thread_rebind_after_fork(void) IPROBE_INTERNAL;
+
+/* Where this thread's errno is, for a hook that must give it back unchanged. */
+IPROBE_INLINE int *iprobe_thread_errno(void) {
+  int *location = iprobe_tls.errno_location;
+  if (IPROBE_UNLIKELY(!location)) iprobe_tls.errno_location = location = &errno;
+  return location;
+}
 
 /* Starts a hook on this thread: NULL means drop the event. */
 IPROBE_INLINE struct iprobe_thread *iprobe_thread_enter(struct iprobe_header *h) {
