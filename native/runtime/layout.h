@@ -46,6 +46,22 @@ enum iprobe_clock {
   IPROBE_CLOCK_MONOTONIC = 2, /* clock_gettime(CLOCK_MONOTONIC) nanoseconds */
 };
 
+/* What iprobe_clock_now() reads. With clock TSC the unit stays the TSC tick
+ * even after a fall-back: CLOCK_MONOTONIC is then scaled to it with the
+ * calibrated rate, so that times taken before and after add up. */
+enum iprobe_clock_source {
+  IPROBE_SOURCE_TSC = 1,       /* rdtsc */
+  IPROBE_SOURCE_MONOTONIC = 2, /* clock_gettime(CLOCK_MONOTONIC) */
+};
+
+enum iprobe_clock_reason {
+  IPROBE_CLOCK_REASON_INVARIANT_TSC = 1, /* the CPU reports an invariant TSC (CPUID 0x80000007 EDX bit 8) */
+  IPROBE_CLOCK_REASON_FORCED = 2,        /* IPROBE_CLOCK=tsc|monotonic */
+  IPROBE_CLOCK_REASON_NO_INVARIANT_TSC = 3,
+  IPROBE_CLOCK_REASON_TSC_UNSTABLE = 4, /* the kernel no longer offers the TSC as a clocksource (it found it unstable) */
+  IPROBE_CLOCK_REASON_TSC_DRIFTED = 5,  /* a check found the TSC away from CLOCK_MONOTONIC: fell back at run time */
+};
+
 enum iprobe_process_state {
   IPROBE_PROCESS_RUNNING = 1,
   IPROBE_PROCESS_EXITED = 2, /* the runtime's destructor ran; the name is already unlinked */
@@ -93,7 +109,7 @@ struct iprobe_header {
   uint32_t stat_size;     /* sizeof(struct iprobe_stat) */
   uint32_t slot_size;     /* sizeof(struct iprobe_thread_slot) */
   uint32_t event_size;    /* sizeof(struct iprobe_event) */
-  uint32_t reserved0;
+  uint32_t clock_source;  /* enum iprobe_clock_source: what the hooks read now (0: not recorded) */
   uint64_t functions_offset;
   uint64_t retired_offset;
   uint64_t slots_offset;
@@ -104,7 +120,7 @@ struct iprobe_header {
   uint32_t function_count;    /* entries inserted into the function table */
   uint32_t slots_used;        /* high-water mark of thread slots ever claimed */
   uint32_t fold_sequence;     /* seqlock: odd while an exited slot's stats move into retired */
-  uint32_t reserved1;
+  uint32_t clock_reason;      /* enum iprobe_clock_reason: why the hooks read that source (0: not recorded) */
   uint64_t threads_attached;
   uint64_t threads_exited;
   uint64_t functions_dropped;  /* hooks for a function that did not fit in the table */
@@ -114,7 +130,16 @@ struct iprobe_header {
   uint64_t unwound_frames;     /* frames closed without their exit hook (longjmp, exceptions, thread exit) */
   uint64_t shadow_overflows;   /* calls deeper than the shadow stack: counted, not timed */
   uint64_t uninitialized_drops; /* hooks that arrived while the runtime was still starting */
-  uint64_t counters_reserved[5];
+
+  /* the program this segment belongs to: /proc/<pid>/stat's start time is
+   * kept across execve(), these are not (0: not recorded) */
+  uint64_t exe_device;      /* st_dev of /proc/self/exe */
+  uint64_t exe_inode;       /* st_ino of /proc/self/exe */
+  uint64_t exe_start_stack; /* /proc/<pid>/stat field 28: set at each exec (randomised) */
+
+  /* clock (TSC): the calibrated rate and what its checks found */
+  uint64_t clock_ticks_per_second; /* ticks per second of CLOCK_MONOTONIC; refined by each check (0: not recorded) */
+  uint64_t clock_deviation_ns;     /* largest confirmed gap between the TSC and CLOCK_MONOTONIC a check saw */
 
   /* FPerf geometry */
   uint64_t fperf_offset;
@@ -122,6 +147,8 @@ struct iprobe_header {
   uint64_t fperf_rows_offset;
   uint32_t fperf_row_size;   /* sizeof(struct iprobe_fperf_row) */
   uint32_t fperf_max_events; /* IPROBE_FPERF_MAX_EVENTS */
+  uint64_t clock_checks;     /* checks of the TSC against CLOCK_MONOTONIC so far */
+  uint64_t header_reserved;
 
   /* the control block sits on its own cache line: the controller writes it, every hook reads it */
   struct iprobe_control control __attribute__((aligned(64)));

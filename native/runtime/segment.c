@@ -17,25 +17,37 @@ static char segment_name[32];
 
 static uint64_t IPROBE_NOINSTR page_align(uint64_t n) { return (n + PAGE - 1) & ~(uint64_t)(PAGE - 1); }
 
-/* Field 22 of /proc/self/stat, in clock ticks since boot. Parsed by hand:
- * this also runs in a fork child, where only async-signal-safe calls belong. */
-static uint64_t IPROBE_NOINSTR process_start_time(void) {
+/* Fields 22 (start time, in clock ticks since boot) and 28 (start of the
+ * stack, set at each exec) of /proc/self/stat. Parsed by hand: this also runs
+ * in a fork child, where only async-signal-safe calls belong. */
+static void IPROBE_NOINSTR read_process_stat(uint64_t *start_time, uint64_t *start_stack) {
   char buf[1024];
+  *start_time = *start_stack = 0;
   int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
+  if (fd < 0) return;
   ssize_t n = read(fd, buf, sizeof buf - 1);
   close(fd);
-  if (n <= 0) return 0;
+  if (n <= 0) return;
   buf[n] = 0;
   char *p = strrchr(buf, ')'); /* the command name may contain spaces and parentheses */
-  if (!p) return 0;
-  int field = 2;
-  for (; *p && field < 22; p++) {
-    if (*p == ' ') field++;
+  if (!p) return;
+  for (int field = 2; *p && field <= 28; field++) {
+    while (*p && *p != ' ') p++;
+    if (*p) p++; /* p is at the start of field + 1 */
+    uint64_t value = 0;
+    for (const char *d = p; *d >= '0' && *d <= '9'; d++) value = value * 10 + (uint64_t)(*d - '0');
+    if (field + 1 == 22) *start_time = value;
+    if (field + 1 == 28) *start_stack = value;
   }
-  uint64_t value = 0;
-  for (; *p >= '0' && *p <= '9'; p++) value = value * 10 + (uint64_t)(*p - '0');
-  return value;
+}
+
+/* Which file this process executes. A segment is tied to one exec: the pid
+ * and start time stay the same across execve(), the program does not. */
+static void IPROBE_NOINSTR read_exe_identity(struct iprobe_header *h) {
+  struct stat exe;
+  if (stat("/proc/self/exe", &exe) != 0) return;
+  h->exe_device = (uint64_t)exe.st_dev;
+  h->exe_inode = (uint64_t)exe.st_ino;
 }
 
 static int IPROBE_NOINSTR first_object_bias(struct dl_phdr_info *info, size_t size, void *out) {
@@ -49,10 +61,11 @@ static void IPROBE_NOINSTR format_name(char *out, size_t size, pid_t pid) {
 }
 
 /* An existing name with our pid is left over from a process that had our pid
- * before, or from this process before execve(): neither is alive any more. */
+ * before, or from this process before execve(): neither is alive any more.
+ * A reader may remove it at the same moment (ENOENT): the name is free then. */
 static int IPROBE_NOINSTR open_exclusive(const char *name) {
   int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0 && errno == EEXIST && shm_unlink(name) == 0) {
+  if (fd < 0 && errno == EEXIST && (shm_unlink(name) == 0 || errno == ENOENT)) {
     fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   }
   return fd;
@@ -95,7 +108,8 @@ int iprobe_segment_create(const struct iprobe_geometry *g, uint32_t mode, uint32
   h->header_size = sizeof *h;
   h->pid = (uint32_t)getpid();
   h->uid = (uint32_t)getuid();
-  h->process_start_time = process_start_time();
+  read_process_stat(&h->process_start_time, &h->exe_start_stack);
+  read_exe_identity(h);
   h->process_state = IPROBE_PROCESS_RUNNING;
   h->clock = clock;
   h->total_size = total;

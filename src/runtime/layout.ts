@@ -28,6 +28,7 @@ export const HEADER = {
   statSize: 88,
   slotSize: 92,
   eventSize: 96,
+  clockSource: 100,
   functionsOffset: 104,
   retiredOffset: 112,
   slotsOffset: 120,
@@ -36,6 +37,7 @@ export const HEADER = {
   functionCount: 144,
   slotsUsed: 148,
   foldSequence: 152,
+  clockReason: 156,
   threadsAttached: 160,
   threadsExited: 168,
   functionsDropped: 176,
@@ -45,11 +47,17 @@ export const HEADER = {
   unwoundFrames: 208,
   shadowOverflows: 216,
   uninitializedDrops: 224,
+  exeDevice: 232,
+  exeInode: 240,
+  exeStartStack: 248,
+  clockTicksPerSecond: 256,
+  clockDeviationNs: 264,
   fperfOffset: 272,
   fperfRetiredOffset: 280,
   fperfRowsOffset: 288,
   fperfRowSize: 296,
   fperfMaxEvents: 300,
+  clockChecks: 304,
   control: 320,
 } as const;
 export const HEADER_SIZE = 384;
@@ -138,6 +146,19 @@ export const enum ClockKind {
   Monotonic = 2,
 }
 
+/** enum iprobe_clock_source, by value: what the runtime's hooks read now. */
+export const CLOCK_SOURCES = [undefined, 'tsc', 'monotonic'] as const;
+
+/** enum iprobe_clock_reason, by value: why they read it. */
+export const CLOCK_REASONS = [
+  undefined,
+  'the CPU has an invariant TSC',
+  'forced by IPROBE_CLOCK',
+  'the CPU has no invariant TSC',
+  'the kernel found the TSC unstable',
+  'the TSC drifted from CLOCK_MONOTONIC',
+] as const;
+
 export const enum ProcessState {
   Running = 1,
   Exited = 2,
@@ -189,6 +210,16 @@ export interface SegmentHeader {
   clockAnchorTicks: bigint;
   clockAnchorNs: bigint;
   exeLoadBias: bigint;
+  /** The program the segment belongs to (0n: an older runtime did not record it). */
+  exe: { device: bigint; inode: bigint; startStack: bigint };
+  /** What the hooks read now, and why; undefined from an older runtime. */
+  clockSource?: 'tsc' | 'monotonic';
+  clockReason?: string;
+  /** Calibrated TSC ticks per second of CLOCK_MONOTONIC (0: not recorded). */
+  clockTicksPerSecond: bigint;
+  /** Checks of the TSC against CLOCK_MONOTONIC, and the largest confirmed gap one saw. */
+  clockChecks: number;
+  clockDeviationNs: number;
   totalSize: number;
   functionCapacity: number;
   threadCapacity: number;
@@ -245,6 +276,12 @@ export function parseHeader(buf: Buffer, fileSize: number): SegmentHeader {
     clockAnchorTicks: u64(HEADER.clockAnchorTicks),
     clockAnchorNs: u64(HEADER.clockAnchorNs),
     exeLoadBias: u64(HEADER.exeLoadBias),
+    exe: { device: u64(HEADER.exeDevice), inode: u64(HEADER.exeInode), startStack: u64(HEADER.exeStartStack) },
+    clockSource: CLOCK_SOURCES[u32(HEADER.clockSource)],
+    clockReason: CLOCK_REASONS[u32(HEADER.clockReason)],
+    clockTicksPerSecond: u64(HEADER.clockTicksPerSecond),
+    clockChecks: n64(HEADER.clockChecks),
+    clockDeviationNs: n64(HEADER.clockDeviationNs),
     totalSize: n64(HEADER.totalSize),
     functionCapacity: u32(HEADER.functionCapacity),
     threadCapacity: u32(HEADER.threadCapacity),

@@ -3,7 +3,7 @@
  * checks that turn "cannot open" into a reason an operator can act on, stale
  * segments of dead processes, and the controller's writes (mode, reset).
  */
-import { readdirSync, statSync, unlinkSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { ShmMapError, ShmMapping } from '../native/shm.js';
 import { UserError } from '../util/user-error.js';
@@ -65,6 +65,15 @@ export class RuntimeSegment {
       throw startTime === undefined
         ? noProcess(pid, `removed its stale segment ${file}`)
         : new UserError(`no iprobe runtime in process ${pid}`, `removed the stale segment ${file} of an earlier process with that pid`);
+    }
+    // The pid and start time survive execve(); the segment belongs to one program. It is left in
+    // place: the new program's runtime, if it has one, replaces it as it starts.
+    if (!header.exited && !sameProgram(header.exe, currentProgram(pid))) {
+      segment.close();
+      throw new UserError(
+        `the iprobe segment of process ${pid} belongs to an earlier program (it has exec'ed since)`,
+        'the program it runs now has no runtime yet: start it with `iprobe run`, or inject the runtime',
+      );
     }
     return segment;
   }
@@ -188,6 +197,37 @@ export function removeStaleSegments(dir = SEGMENT_DIR): string[] {
     }
   }
   return removed;
+}
+
+type ProgramIdentity = SegmentHeader['exe'];
+
+/**
+ * The program a process runs now, as the runtime records it (0n where /proc
+ * does not say: no permission, or a zombie).
+ */
+function currentProgram(pid: number): ProgramIdentity {
+  let device = 0n;
+  let inode = 0n;
+  let startStack = 0n;
+  try {
+    ({ dev: device, ino: inode } = statSync(`/proc/${pid}/exe`, { bigint: true }));
+  } catch {
+    // unreadable: judged by the start of the stack alone
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // field 28; the command name (field 2) may contain spaces and parentheses: count from the last ')'
+    startStack = BigInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[28 - 3] ?? 0);
+  } catch {
+    // gone: the caller finds out from its start time
+  }
+  return { device, inode, startStack };
+}
+
+/** False only when both sides recorded a part of the identity and it differs. */
+function sameProgram(recorded: ProgramIdentity, now: ProgramIdentity): boolean {
+  const differs = (a: bigint, b: bigint): boolean => a !== 0n && b !== 0n && a !== b;
+  return !(differs(recorded.device, now.device) || differs(recorded.inode, now.inode) || differs(recorded.startStack, now.startStack));
 }
 
 function removeQuietly(file: string): boolean {
