@@ -1,4 +1,5 @@
 /** Every experiment of `iprobe bench`, in the order they run. */
+import { debugWindowExperiment } from '../debug-window/debug-window-experiment.js';
 import { microExperiment } from '../micro/micro-benchmark.js';
 import { programsExperiment } from '../overhead/program-overhead.js';
 import { stopWindowExperiment } from '../stop-window/stop-window-experiment.js';
@@ -7,7 +8,7 @@ import type { Experiment } from './experiment.js';
 import { fperfSweepExperiment } from './fperf-sweep-experiment.js';
 
 export function allExperiments(options: { programs?: readonly string[] } = {}): Experiment[] {
-  return [programsExperiment(options.programs), microExperiment, stopWindowExperiment, fperfSweepExperiment];
+  return [programsExperiment(options.programs), microExperiment, stopWindowExperiment, fperfSweepExperiment, debugWindowExperiment];
 }
 
 export const EXPERIMENT_IDS = allExperiments().map((e) => e.id);

@@ -48,6 +48,7 @@ describe('iprobe bench --quick', () => {
       ['micro', undefined],
       ['stop-window', undefined],
       ['fperf-sweep', undefined],
+      ['debug-window', undefined],
     ]);
   });
 
@@ -55,7 +56,7 @@ describe('iprobe bench --quick', () => {
     const report = read(dir, 'README.md');
     expect(report).toContain('Command: `iprobe bench --quick');
     expect(report).toMatch(/load average \(1 min\) at start [0-9.]+, at end [0-9.]+/);
-    for (const id of ['programs', 'micro', 'stop-window', 'fperf-sweep']) expect(report).toContain(`](${id}.svg)`);
+    for (const id of ['programs', 'micro', 'stop-window', 'fperf-sweep', 'debug-window']) expect(report).toContain(`](${id}.svg)`);
   });
 
   it('real programs: the three builds of bzip2, coldpatch throughput and instruction counts', () => {
@@ -91,7 +92,7 @@ describe('iprobe bench --quick', () => {
   });
 
   it('figures are SVG documents', () => {
-    for (const id of ['programs', 'micro', 'stop-window', 'fperf-sweep']) {
+    for (const id of ['programs', 'micro', 'stop-window', 'fperf-sweep', 'debug-window']) {
       const svg = read(dir, `${id}.svg`);
       expect(svg.startsWith('<svg')).toBe(true);
       expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
