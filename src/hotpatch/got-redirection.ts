@@ -19,15 +19,15 @@
  * site reaches them then); `--off --detach-runtime` writes the recorded
  * originals back in the same stop as the last sites go off.
  */
-import type { ElfFile } from '../elf/elf-file.js';
+import type { ElfFileReader } from '../elf/elf-file-reader.js';
 import { PT_LOAD } from '../elf/elf-constants.js';
-import { dynamicSymbols, isDefinedFunction } from '../elf/symbol-table.js';
+import { isDefinedFunction } from '../elf/symbol-table.js';
 import { readMemory, type SiteChange } from '../process/patch-engine.js';
 import { UserError } from '../util/user-error.js';
 import { writeInjectionRecord, type RedirectedSlot } from './injection-record.js';
 import { loadBias } from './load-bias.js';
 import type { LoadedObject } from './loaded-objects.js';
-import { readObjectElf } from './object-elf.js';
+import { withObjectElf } from './object-elf.js';
 import type { ProbedObject } from './probed-objects.js';
 import type { AttachedRuntime } from './runtime-injection.js';
 import type { RuntimeHandler } from './runtime-in-process.js';
@@ -57,9 +57,8 @@ interface SlotWrite {
 export async function planRedirection(pid: number, objects: readonly ProbedObject[], attached: AttachedRuntime): Promise<SlotPlan> {
   const record = attached.record!;
   const handlers = attached.runtime.handlers;
-  const wanted: { object: ProbedObject; hook: RuntimeHandler; address: number; unresolved?: bigint; fallback?: bigint }[] = [];
+  const wanted: { object: ProbedObject; hook: RuntimeHandler; address: number; linkTimeAddress?: number; fallback?: bigint }[] = [];
   for (const object of objects) {
-    const elf = await readObjectElf(pid, object.object);
     for (const [kind, hook] of GOT_HOOKS) {
       const slots = object.list.hooks[kind].got;
       if (slots.length === 0 && object.list.sites.some((s) => s.kind === kind)) {
@@ -69,8 +68,7 @@ export async function planRedirection(pid: number, objects: readonly ProbedObjec
         );
       }
       for (const slot of slots) {
-        const lazy = !object.list.binary.bindNow && elf ? linkTimeWord(elf, slot) : undefined;
-        wanted.push({ object, hook, address: slot + object.bias, unresolved: lazy === undefined ? undefined : lazy + BigInt(object.bias) });
+        wanted.push({ object, hook, address: slot + object.bias, linkTimeAddress: object.list.binary.bindNow ? undefined : slot });
       }
     }
     const point = object.list.hooks.point;
@@ -79,14 +77,23 @@ export async function planRedirection(pid: number, objects: readonly ProbedObjec
     }
   }
   const current = await readSlots(pid, wanted.map((w) => w.address));
-  const definitions = await hookDefinitions(pid, attached.objects, attached.runtime.object);
+  // What a slot may hold before it is redirected; worked out only for slots
+  // that do not hold the handler already (none, once redirected), reading a
+  // few bytes of the files concerned and nothing of the others.
+  const unresolved = (w: (typeof wanted)[number]): bigint | undefined => {
+    if (w.linkTimeAddress === undefined) return undefined;
+    const word = withObjectElf(pid, w.object.object, (elf) => linkTimeWord(elf, w.linkTimeAddress!));
+    return word === undefined ? undefined : word + BigInt(w.object.bias);
+  };
   const writes: SlotWrite[] = [];
   wanted.forEach((w, i) => {
     const value = BigInt(handlers[w.hook]);
     const now = current[i];
     if (now === value) return;
-    const acceptable = [w.unresolved, w.fallback, ...(definitions.get(w.hook) ?? [])];
-    if (now === undefined || !acceptable.includes(now)) {
+    const acceptable =
+      now !== undefined &&
+      (now === w.fallback || now === unresolved(w) || isHookDefinition(pid, attached.objects, attached.runtime.object, w.hook, now));
+    if (!acceptable) {
       throw new UserError(
         `the ${w.hook} slot of ${w.object.object.path} at 0x${w.address.toString(16)} holds ${now === undefined ? 'unreadable memory' : `0x${now.toString(16)}`}: neither glibc's hook, the unresolved PLT entry nor the iprobe runtime; nothing was changed`,
         'another tool may have redirected it (a PLT hooker, a different profiling runtime)',
@@ -154,23 +161,26 @@ async function readSlots(pid: number, addresses: readonly number[]): Promise<(bi
 }
 
 /** The word the file holds at a link-time address (a lazy GOT slot's PLT `push` address). */
-function linkTimeWord(elf: ElfFile, address: number): bigint | undefined {
+function linkTimeWord(elf: ElfFileReader, address: number): bigint | undefined {
   const segment = elf.segments.find((s) => s.type === PT_LOAD && s.address <= address && address + SLOT_SIZE <= s.address + s.fileSize);
-  return segment ? elf.bytes.readBigUInt64LE(segment.offset + (address - segment.address)) : undefined;
+  return segment ? elf.read(segment.offset + (address - segment.address), SLOT_SIZE)?.readBigUInt64LE(0) : undefined;
 }
 
-/** Run-time addresses of every definition of the hooks outside the runtime (glibc's, a preloaded profiler's). */
-async function hookDefinitions(pid: number, objects: readonly LoadedObject[], runtime: LoadedObject): Promise<Map<string, bigint[]>> {
-  const found = new Map<string, bigint[]>();
-  for (const object of objects) {
-    if (object === runtime || object.path === runtime.path || !object.mappings.some((m) => m.executable)) continue;
-    const elf = await readObjectElf(pid, object);
-    const bias = elf && loadBias(elf, object.mappings);
-    if (!elf || bias === undefined) continue;
-    for (const s of dynamicSymbols(elf)) {
-      if (!isDefinedFunction(s) || !GOT_HOOKS.some(([, hook]) => hook === s.name)) continue;
-      found.set(s.name, [...(found.get(s.name) ?? []), BigInt(s.value + bias)]);
-    }
-  }
-  return found;
+/**
+ * Whether `value` is the run-time address of a definition of `hook` in an
+ * object other than the runtime (glibc's, a preloaded profiler's): only the
+ * object whose code contains that address is looked at.
+ */
+function isHookDefinition(pid: number, objects: readonly LoadedObject[], runtime: LoadedObject, hook: string, value: bigint): boolean {
+  const address = Number(value);
+  const object = objects.find(
+    (o) => o !== runtime && o.path !== runtime.path && o.mappings.some((m) => m.executable && m.start <= address && address < m.end),
+  );
+  if (!object) return false;
+  return (
+    withObjectElf(pid, object, (elf) => {
+      const bias = loadBias(elf.segments, object.mappings);
+      return bias !== undefined && elf.dynamicSymbols().some((s) => isDefinedFunction(s) && s.name === hook && s.value + bias === address);
+    }) ?? false
+  );
 }

@@ -7,14 +7,14 @@
  */
 import { readlinkSync } from 'node:fs';
 import path from 'node:path';
-import type { ElfFile } from '../elf/elf-file.js';
+import type { ElfFileReader } from '../elf/elf-file-reader.js';
 import { PT_INTERP } from '../elf/elf-constants.js';
-import { dynamicSymbols, isDefinedFunction, type ElfSymbol } from '../elf/symbol-table.js';
+import { isDefinedFunction, type ElfSymbol } from '../elf/symbol-table.js';
 import type { BusyRange } from '../process/library-injection.js';
 import { UserError } from '../util/user-error.js';
 import { loadBias } from './load-bias.js';
 import type { LoadedObject } from './loaded-objects.js';
-import { readObjectElf } from './object-elf.js';
+import { withObjectElf } from './object-elf.js';
 
 export interface InjectionPlan {
   dlopen: number;
@@ -53,8 +53,9 @@ const LOCK_HOLDING_FUNCTIONS: Record<string, Pick<BusyRange, 'what' | 'scope'>> 
 
 interface ParsedObject {
   object: LoadedObject;
-  elf: ElfFile;
   bias: number;
+  /** PT_INTERP: the dynamic loader an executable asks for. */
+  interpreter: string | undefined;
   functions: ElfSymbol[];
   byName: Map<string, ElfSymbol>;
 }
@@ -63,13 +64,15 @@ export async function planInjection(pid: number, objects: readonly LoadedObject[
   const parsed: ParsedObject[] = [];
   for (const object of objects) {
     if (!object.mappings.some((m) => m.executable)) continue;
-    const elf = await readObjectElf(pid, object);
-    const bias = elf && loadBias(elf, object.mappings);
-    if (!elf || bias === undefined) continue;
-    const functions = dynamicSymbols(elf).filter(isDefinedFunction);
-    const byName = new Map<string, ElfSymbol>();
-    for (const s of dynamicSymbols(elf)) if (s.value !== 0 && s.sectionIndex !== 0 && !byName.has(s.name)) byName.set(s.name, s);
-    parsed.push({ object, elf, bias, functions, byName });
+    const found = withObjectElf(pid, object, (elf): ParsedObject | undefined => {
+      const bias = loadBias(elf.segments, object.mappings);
+      if (bias === undefined) return undefined;
+      const symbols = elf.dynamicSymbols();
+      const byName = new Map<string, ElfSymbol>();
+      for (const s of symbols) if (s.value !== 0 && s.sectionIndex !== 0 && !byName.has(s.name)) byName.set(s.name, s);
+      return { object, bias, interpreter: interpreterOf(elf), functions: symbols.filter(isDefinedFunction), byName };
+    });
+    if (found) parsed.push(found);
   }
 
   const loader = parsed.find((p) => p.byName.has(GLIBC_LOADER_SYMBOL));
@@ -125,6 +128,12 @@ function libcRanges(libc: ParsedObject): BusyRange[] {
   return ranges;
 }
 
+function interpreterOf(elf: ElfFileReader): string | undefined {
+  const segment = elf.segments.find((s) => s.type === PT_INTERP);
+  const bytes = segment && elf.read(segment.offset, segment.fileSize);
+  return bytes?.toString('latin1').replace(/\0.*$/s, '');
+}
+
 function refusal(pid: number, parsed: readonly ParsedObject[]): UserError {
   let exe: string | undefined;
   try {
@@ -133,16 +142,13 @@ function refusal(pid: number, parsed: readonly ParsedObject[]): UserError {
     exe = undefined;
   }
   const main = parsed.find((p) => p.object.path === exe) ?? parsed[0];
-  const interpreter = main?.elf.segments.find((s) => s.type === PT_INTERP);
-  if (main && !interpreter && parsed.every((p) => p === main)) {
+  if (main && main.interpreter === undefined && parsed.every((p) => p === main)) {
     return new UserError(
       `process ${pid} (${main.object.path}) is statically linked: it has no dynamic loader, so no library can be loaded into it`,
       'instrumented static binaries cannot use the iprobe runtime; link the service dynamically',
     );
   }
-  const loaderPath = interpreter
-    ? main!.elf.bytes.subarray(interpreter.offset, interpreter.offset + interpreter.fileSize).toString('latin1').replace(/\0.*$/s, '')
-    : undefined;
+  const loaderPath = main?.interpreter;
   return new UserError(
     `process ${pid} does not run on glibc${loaderPath ? ` (its dynamic loader is ${loaderPath})` : ''}: iprobe injects its runtime only through glibc's dlopen`,
     'start the service with the runtime preloaded instead: LD_PRELOAD=<libiprobe_runtime.so> (iprobe run does this)',

@@ -1,18 +1,28 @@
-/** The ELF image of an object mapped in a process, read through the process's own view of it. */
-import { readFile } from 'node:fs/promises';
-import { parseElf, type ElfFile } from '../elf/elf-file.js';
+/**
+ * The ELF file of an object mapped in a process, opened through the
+ * process's own view of it and read piece by piece (elf-file-reader.ts):
+ * looking an object up costs the few pieces asked for, not the whole file.
+ */
+import { ElfFileReader } from '../elf/elf-file-reader.js';
 import { readablePathsOf, type LoadedObject } from './loaded-objects.js';
 
-/** undefined when no path to the object can be read or it is not an ELF file. */
-export async function readObjectElf(pid: number, object: LoadedObject): Promise<ElfFile | undefined> {
+/**
+ * Runs `use` on the object's ELF file and closes it. undefined when no path
+ * to the object can be opened or it is not an x86-64 ELF file.
+ */
+export function withObjectElf<T>(pid: number, object: LoadedObject, use: (elf: ElfFileReader, path: string) => T): T | undefined {
   for (const path of readablePathsOf(pid, object)) {
-    const bytes = await readFile(path).catch(() => undefined);
-    if (!bytes) continue;
-    if (bytes.length < 64 || bytes.readUInt32BE(0) !== 0x7f454c46) return undefined;
+    let elf: ElfFileReader | undefined;
     try {
-      return parseElf(bytes);
+      elf = ElfFileReader.open(path);
     } catch {
-      return undefined;
+      continue;
+    }
+    if (!elf) return undefined;
+    try {
+      return use(elf, path);
+    } finally {
+      elf.close();
     }
   }
   return undefined;

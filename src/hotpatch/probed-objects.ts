@@ -1,16 +1,19 @@
 /**
  * Pairs the objects mapped in a process with their probe lists, refusing a
- * list made for other bytes than the ones the process runs.
+ * list made for other bytes than the ones the process runs
+ * (probelist/binary-identity.ts has the rule). Objects without a list cost
+ * a path lookup; with --probes, a non-ELF object costs one small read, and
+ * another build's object its headers: only an object with the list's
+ * build-id and size is digested, and that digest is cached.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { parseElf } from '../elf/elf-file.js';
-import { sha256Of } from '../probelist/binary-identity.js';
-import { readProbeListFile } from '../probelist/load-probe-list.js';
+import { describeMismatch, identityMismatch, type IdentityMismatch } from '../probelist/identity-match.js';
+import { readProbeListFile } from '../probelist/read-probe-list.js';
 import { probeListPathFor, type ProbeList } from '../probelist/probe-list.js';
 import { UserError } from '../util/user-error.js';
 import { loadBias } from './load-bias.js';
-import { readablePathsOf, type LoadedObject } from './loaded-objects.js';
+import type { LoadedObject } from './loaded-objects.js';
+import { withObservedObject } from './object-identity.js';
 
 export interface ProbedObject {
   object: LoadedObject;
@@ -20,23 +23,13 @@ export interface ProbedObject {
   bias: number;
 }
 
-async function readMappedFile(pid: number, object: LoadedObject): Promise<Buffer> {
-  let lastError: unknown;
-  for (const path of readablePathsOf(pid, object)) {
-    try {
-      return await readFile(path);
-    } catch (err) {
-      lastError = err;
-    }
-  }
-  throw new UserError(`cannot read ${object.path} as mapped in process ${pid}: ${(lastError as Error).message}`);
-}
-
 interface Candidate {
   listPath: string;
   list: ProbeList;
   explicit: boolean;
 }
+
+type Pairing = { match: Candidate; bias: number | undefined } | { mismatch: IdentityMismatch; reason: string } | undefined;
 
 /**
  * Probe lists are taken from `explicitLists` (matched to objects by content)
@@ -53,39 +46,46 @@ export async function findProbedObjects(
   const probed: ProbedObject[] = [];
 
   for (const object of objects) {
-    const candidates = [...explicit];
+    // Probe sites are code: an object with nothing mapped executable (a data
+    // file, the runtime's shared memory) is no explicit list's object.
+    const candidates = object.mappings.some((m) => m.executable) ? [...explicit] : [];
     const besideIt = probeListPathFor(object.path);
+    let beside: Candidate | undefined;
     for (const path of [`/proc/${pid}/root${besideIt}`, besideIt]) {
       if (existsSync(path)) {
-        candidates.push({ listPath: besideIt, list: await readProbeListFile(path), explicit: false });
+        beside = { listPath: besideIt, list: await readProbeListFile(path), explicit: false };
+        candidates.push(beside);
         break;
       }
     }
     if (candidates.length === 0) continue;
-    const bytes = await readMappedFile(pid, object);
-    const sha256 = sha256Of(bytes);
-    const match = candidates.find((c) => c.list.binary.sha256 === sha256);
-    if (!match) {
-      const beside = candidates.find((c) => !c.explicit);
-      if (beside) {
-        throw new UserError(
-          `probe list ${beside.listPath} does not match ${object.path} as mapped in process ${pid} (another build, or the file changed after coldpatch)`,
-          'coldpatch the binary the process runs, or pass its own probe list with --probes',
-        );
+    const pairing: Pairing = withObservedObject(pid, object, (observed, segments) => {
+      for (const c of candidates) {
+        if (identityMismatch(c.list.binary, observed) === undefined) return { match: c, bias: loadBias(segments, object.mappings) };
       }
+      if (!beside) return undefined;
+      const mismatch = identityMismatch(beside.list.binary, observed)!;
+      return { mismatch, reason: describeMismatch(beside.list.binary, observed, mismatch) };
+    });
+    if (pairing === undefined) {
+      if (beside) throw new UserError(`cannot read ${object.path} as mapped in process ${pid} to check it against ${beside.listPath}`);
       continue;
     }
-    const elf = parseElf(bytes);
-    const bias = loadBias(elf, object.mappings);
-    if (bias === undefined) throw new UserError(`cannot locate the load address of ${object.path} in process ${pid}`);
-    used.add(match);
-    probed.push({ object, list: match.list, listPath: match.listPath, bias });
+    if ('reason' in pairing) {
+      throw new UserError(
+        `probe list ${beside!.listPath} does not match ${object.path} as mapped in process ${pid}: ${pairing.reason}`,
+        'coldpatch the binary the process runs, or pass its own probe list with --probes',
+      );
+    }
+    if (pairing.bias === undefined) throw new UserError(`cannot locate the load address of ${object.path} in process ${pid}`);
+    used.add(pairing.match);
+    probed.push({ object, list: pairing.match.list, listPath: pairing.match.listPath, bias: pairing.bias });
   }
 
   for (const c of explicit) {
     if (!used.has(c)) {
       throw new UserError(
-        `probe list ${c.listPath} matches no object mapped in process ${pid} (it is for ${c.list.binary.file}, sha256 ${c.list.binary.sha256.slice(0, 12)}…)`,
+        `probe list ${c.listPath} matches no object mapped in process ${pid} (it is for ${c.list.binary.file}, build-id ${c.list.binary.buildId ?? 'none'}, ${c.list.binary.size} bytes)`,
         'pass the probe list written for the exact binary the process runs',
       );
     }

@@ -1,8 +1,8 @@
 /** Finds the iprobe runtime library among a process's objects, and its handlers' run-time addresses. */
-import { dynamicSymbols, isDefinedFunction } from '../elf/symbol-table.js';
+import { isDefinedFunction } from '../elf/symbol-table.js';
 import { loadBias } from './load-bias.js';
 import type { LoadedObject } from './loaded-objects.js';
-import { readObjectElf } from './object-elf.js';
+import { withObjectElf } from './object-elf.js';
 
 export const RUNTIME_HANDLERS = ['__cyg_profile_func_enter', '__cyg_profile_func_exit', '__iprobe_point_hit'] as const;
 export type RuntimeHandler = (typeof RUNTIME_HANDLERS)[number];
@@ -27,12 +27,12 @@ export async function findRuntimeInProcess(pid: number, objects: readonly Loaded
 }
 
 async function handlersOf(pid: number, object: LoadedObject): Promise<RuntimeInProcess | undefined> {
-  const elf = await readObjectElf(pid, object);
-  if (!elf) return undefined;
-  const defined = new Map(dynamicSymbols(elf).filter(isDefinedFunction).map((s) => [s.name, s.value]));
-  if (!RUNTIME_HANDLERS.every((h) => defined.has(h))) return undefined;
-  const bias = loadBias(elf, object.mappings);
-  if (bias === undefined) return undefined;
-  const handlers = Object.fromEntries(RUNTIME_HANDLERS.map((h) => [h, defined.get(h)! + bias])) as Record<RuntimeHandler, number>;
-  return { object, handlers };
+  return withObjectElf(pid, object, (elf) => {
+    const defined = new Map(elf.dynamicSymbols().filter(isDefinedFunction).map((s) => [s.name, s.value]));
+    if (!RUNTIME_HANDLERS.every((h) => defined.has(h))) return undefined;
+    const bias = loadBias(elf.segments, object.mappings);
+    if (bias === undefined) return undefined;
+    const handlers = Object.fromEntries(RUNTIME_HANDLERS.map((h) => [h, defined.get(h)! + bias])) as Record<RuntimeHandler, number>;
+    return { object, handlers };
+  });
 }

@@ -2,26 +2,18 @@
 import { readFile } from 'node:fs/promises';
 import { describeFsError } from '../util/fs-errors.js';
 import { UserError } from '../util/user-error.js';
-import { sha256Of } from './binary-identity.js';
+import { observeBytes } from './binary-identity.js';
+import { describeMismatch, identityMismatch } from './identity-match.js';
+import { readProbeListFile } from './read-probe-list.js';
 import { probeListPathFor, type ProbeList } from './probe-list.js';
-import { parseProbeList } from './probe-list-json.js';
-
-export async function readProbeListFile(path: string): Promise<ProbeList> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw describeFsError(err, `cannot read probe list ${path}`);
-  }
-  return parseProbeList(text, path);
-}
 
 /** Refuses a probe list made for other bytes than `binary` (another build, or a modified file). */
 export function checkProbeListMatches(list: ProbeList, binary: Buffer, binaryPath: string, listPath: string): void {
-  const sha256 = sha256Of(binary);
-  if (sha256 === list.binary.sha256) return;
+  const observed = observeBytes(binary);
+  const mismatch = identityMismatch(list.binary, observed);
+  if (mismatch === undefined) return;
   throw new UserError(
-    `probe list ${listPath} does not belong to ${binaryPath}: it was made for a file with sha256 ${list.binary.sha256.slice(0, 16)}…, this one has ${sha256.slice(0, 16)}…`,
+    `probe list ${listPath} does not belong to ${binaryPath}: ${describeMismatch(list.binary, observed, mismatch)}`,
     'coldpatch this exact binary again, or pass the probe list written with it (--probes)',
   );
 }

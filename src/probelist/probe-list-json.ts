@@ -90,8 +90,8 @@ export function parseProbeList(text: string, origin: string): ProbeList {
   }
   const binary = v.object(root.binary, 'binary');
   const hooks = v.object(root.hooks, 'hooks');
-  const functions = v.array(root.functions, 'functions').map((f, i) => v.probeFunction(f, `functions[${i}]`));
-  const sites = v.array(root.sites, 'sites').map((s, i) => v.site(s, `sites[${i}]`, functions.length));
+  const functions = v.array(root.functions, 'functions').map((f, i) => v.probeFunction(f, i));
+  const sites = v.array(root.sites, 'sites').map((s, i) => v.site(s, i, functions.length));
   const elfType = binary.elfType;
   if (elfType !== 'exec' && elfType !== 'dyn') fail('binary.elfType must be "exec" or "dyn"');
   const point = hooks.point === undefined ? undefined : v.object(hooks.point, 'hooks.point');
@@ -166,10 +166,15 @@ class Validator {
     }
     const sha256 = this.string(o.sha256, `${what}.sha256`);
     if (!/^[0-9a-f]{64}$/.test(sha256)) this.fail(`${what}.sha256 must be 64 hex digits`);
+    const loadSha256 = o.loadSha256;
+    if (loadSha256 !== undefined && (typeof loadSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(loadSha256))) {
+      this.fail(`${what}.loadSha256 must be 64 hex digits`);
+    }
     return {
       file: this.string(o.file, `${what}.file`),
       buildId: buildId as string | null,
       sha256,
+      ...(loadSha256 !== undefined ? { loadSha256: loadSha256 as string } : {}),
       size: this.count(o.size, `${what}.size`),
     };
   }
@@ -180,46 +185,86 @@ class Validator {
       got: this.array(o.got, `${what}.got`).map((a, i) => this.address(a, `${what}.got[${i}]`)),
     };
   }
-  probeFunction(x: unknown, what: string): ProbeFunction {
-    const o = this.object(x, what);
-    return {
-      name: this.string(o.name, `${what}.name`),
-      linkName: this.string(o.linkName, `${what}.linkName`),
-      address: this.address(o.address, `${what}.address`),
-      size: this.count(o.size, `${what}.size`),
-      ...this.sourceLine(o, what),
-    };
+  // Functions and sites are checked with module-level predicates, naming the
+  // field only when one fails: a list holds thousands of them, and building
+  // every field's path up front was most of the cost of reading one.
+  probeFunction(x: unknown, index: number): ProbeFunction {
+    const bad = (field: string, rule: string): never => this.fail(`functions[${index}]${field} ${rule}`);
+    if (!isRecord(x)) return bad('', 'must be an object');
+    const { name, linkName, address, size } = x;
+    if (typeof name !== 'string') bad('.name', 'must be a string');
+    if (typeof linkName !== 'string') bad('.linkName', 'must be a string');
+    if (!isAddress(address)) bad('.address', ADDRESS_RULE);
+    if (!isCount(size)) bad('.size', COUNT_RULE);
+    const f: ProbeFunction = { name: name as string, linkName: linkName as string, address: parseAddress(address as string), size: size as number };
+    if (x.file !== undefined) this.addSourceLine(f, x, bad);
+    return f;
   }
-  site(x: unknown, what: string, functionCount: number): ProbeSite {
-    const o = this.object(x, what);
-    const kind = o.kind as SiteKind;
-    if (!SITE_KINDS.includes(kind)) this.fail(`${what}.kind must be one of ${SITE_KINDS.join(', ')}`);
-    const form = o.form as SiteForm;
-    if (!SITE_FORMS.includes(form)) this.fail(`${what}.form must be one of ${SITE_FORMS.join(', ')}`);
-    const length = this.count(o.length, `${what}.length`);
-    const fn = this.count(o.function, `${what}.function`);
-    if (fn >= functionCount) this.fail(`${what}.function refers to a function that is not in the list`);
-    const original = this.bytes(o.original, `${what}.original`);
-    const placeholder = this.bytes(o.placeholder, `${what}.placeholder`);
-    const enable = o.enable === null ? null : this.bytes(o.enable, `${what}.enable`);
-    for (const [name, b] of [['original', original], ['placeholder', placeholder], ['enable', enable]] as const) {
-      if (b && b.length !== length) this.fail(`${what}.${name} is not ${length} bytes long`);
-    }
-    return {
-      address: this.address(o.address, `${what}.address`),
-      length,
-      kind,
-      form,
-      function: fn,
+  site(x: unknown, index: number, functionCount: number): ProbeSite {
+    const bad = (field: string, rule: string): never => this.fail(`sites[${index}]${field} ${rule}`);
+    if (!isRecord(x)) return bad('', 'must be an object');
+    const { kind, form, length, function: fn, address } = x;
+    if (!SITE_KINDS.includes(kind as SiteKind)) bad('.kind', `must be one of ${SITE_KINDS.join(', ')}`);
+    if (!SITE_FORMS.includes(form as SiteForm)) bad('.form', `must be one of ${SITE_FORMS.join(', ')}`);
+    if (!isCount(length)) bad('.length', COUNT_RULE);
+    if (!isCount(fn)) bad('.function', COUNT_RULE);
+    if ((fn as number) >= functionCount) bad('.function', 'refers to a function that is not in the list');
+    const original = this.siteBytes(x, 'original', length as number, bad);
+    const placeholder = this.siteBytes(x, 'placeholder', length as number, bad);
+    const enable = x.enable === null ? null : this.siteBytes(x, 'enable', length as number, bad);
+    if (!isAddress(address)) bad('.address', ADDRESS_RULE);
+    const site: ProbeSite = {
+      address: parseAddress(address as string),
+      length: length as number,
+      kind: kind as SiteKind,
+      form: form as SiteForm,
+      function: fn as number,
       original,
       placeholder,
       enable,
-      ...(o.name !== undefined ? { name: this.string(o.name, `${what}.name`) } : {}),
-      ...this.sourceLine(o, what),
     };
+    if (x.name !== undefined) site.name = typeof x.name === 'string' ? x.name : bad('.name', 'must be a string');
+    if (x.file !== undefined) this.addSourceLine(site, x, bad);
+    return site;
   }
-  private sourceLine(o: Record<string, unknown>, what: string): { file?: string; line?: number } {
-    if (o.file === undefined) return {};
-    return { file: this.string(o.file, `${what}.file`), line: this.count(o.line, `${what}.line`) };
+  private siteBytes(o: Record<string, unknown>, field: 'original' | 'placeholder' | 'enable', length: number, bad: (field: string, rule: string) => never): Buffer {
+    const hex = o[field];
+    if (typeof hex !== 'string' || !HEX_BYTES.test(hex)) return bad(`.${field}`, 'must be hex bytes');
+    if (hex.length !== 2 * length) bad(`.${field}`, `is not ${length} bytes long`);
+    return this.decodeHex(hex);
   }
+  // Most sites share their placeholder, and a call site's enable bytes are
+  // its original ones: each distinct byte string is decoded once and its
+  // Buffer shared (ProbeSite's byte fields are read, never written).
+  private readonly decoded = new Map<string, Buffer>();
+  private decodeHex(hex: string): Buffer {
+    let bytes = this.decoded.get(hex);
+    if (!bytes) {
+      bytes = Buffer.from(hex, 'hex');
+      this.decoded.set(hex, bytes);
+    }
+    return bytes;
+  }
+  private addSourceLine(to: { file?: string; line?: number }, o: Record<string, unknown>, bad: (field: string, rule: string) => never): void {
+    to.file = typeof o.file === 'string' ? o.file : bad('.file', 'must be a string');
+    to.line = isCount(o.line) ? o.line : bad('.line', COUNT_RULE);
+  }
+}
+
+const HEX_BYTES = /^(?:[0-9a-f]{2})+$/i;
+const ADDRESS = /^0x[0-9a-f]{1,13}$/i;
+const ADDRESS_RULE = 'must be a hex address like "0x1139"';
+const COUNT_RULE = 'must be a non-negative integer';
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+function isCount(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
+function isAddress(x: unknown): x is string {
+  return typeof x === 'string' && ADDRESS.test(x);
+}
+function parseAddress(x: string): number {
+  return Number.parseInt(x.slice(2), 16);
 }

@@ -17,7 +17,13 @@ export interface BinaryIdentity {
   /** File name (no directory) when the list was written. */
   file: string;
   buildId: string | null;
+  /** Of the whole file. */
   sha256: string;
+  /**
+   * Of the file bytes of every PT_LOAD segment (binary-identity.ts); absent
+   * from lists written before it existed, which are checked by sha256.
+   */
+  loadSha256?: string;
   size: number;
 }
 
@@ -40,6 +46,8 @@ export interface ProbeSite {
   form: SiteForm;
   /** Index into ProbeList.functions. */
   function: number;
+  // The three byte strings are read, never written: a parsed list shares one
+  // Buffer between sites that hold the same bytes.
   /** Bytes in the instrumented input. */
   original: Buffer;
   /** Bytes in the coldpatched output (the probe is off). */
