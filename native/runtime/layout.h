@@ -58,8 +58,7 @@ enum iprobe_clock_reason {
   IPROBE_CLOCK_REASON_INVARIANT_TSC = 1, /* the CPU reports an invariant TSC (CPUID 0x80000007 EDX bit 8) */
   IPROBE_CLOCK_REASON_FORCED = 2,        /* IPROBE_CLOCK=tsc|monotonic */
   IPROBE_CLOCK_REASON_NO_INVARIANT_TSC = 3,
-  IPROBE_CLOCK_REASON_TSC_UNSTABLE = 4, /* the kernel no longer offers the TSC as a clocksource (it found it unstable) */
-  IPROBE_CLOCK_REASON_TSC_DRIFTED = 5,  /* a check found the TSC away from CLOCK_MONOTONIC: fell back at run time */
+  IPROBE_CLOCK_REASON_TSC_DRIFTED = 4, /* a check found the TSC away from CLOCK_MONOTONIC: fell back at run time */
 };
 
 enum iprobe_process_state {

@@ -56,7 +56,7 @@ static void IPROBE_NOINSTR start(void) {
       .ring_capacity = power_of_two_at_least(env_number("IPROBE_RING_EVENTS", 16384, 64, 1u << 26)),
   };
   iprobe_threads_init();
-  if (iprobe_segment_create(&geometry, env_mode(), iprobe_clock_select()) != 0) {
+  if (iprobe_segment_create(&geometry, env_mode(), iprobe_clock_start()) != 0) {
     IPROBE_STORE_RELEASE(&start_state, FAILED);
     return;
   }

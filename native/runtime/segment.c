@@ -111,7 +111,6 @@ int iprobe_segment_create(const struct iprobe_geometry *g, uint32_t mode, uint32
   read_process_stat(&h->process_start_time, &h->exe_start_stack);
   read_exe_identity(h);
   h->process_state = IPROBE_PROCESS_RUNNING;
-  h->clock = clock;
   h->total_size = total;
   h->function_capacity = g->function_capacity;
   h->thread_capacity = g->thread_capacity;
@@ -133,9 +132,7 @@ int iprobe_segment_create(const struct iprobe_geometry *g, uint32_t mode, uint32
   h->control.mode = mode;
   dl_iterate_phdr(first_object_bias, &h->exe_load_bias);
 
-  iprobe_rt.clock = clock;
-  h->clock_anchor_ticks = iprobe_clock_now();
-  h->clock_anchor_ns = iprobe_monotonic_ns();
+  iprobe_clock_publish(h, clock);
 
   iprobe_rt.functions = (struct iprobe_function *)(base + functions_offset);
   iprobe_rt.retired = (struct iprobe_stat *)(base + retired_offset);

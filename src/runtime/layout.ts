@@ -155,7 +155,6 @@ export const CLOCK_REASONS = [
   'the CPU has an invariant TSC',
   'forced by IPROBE_CLOCK',
   'the CPU has no invariant TSC',
-  'the kernel found the TSC unstable',
   'the TSC drifted from CLOCK_MONOTONIC',
 ] as const;
 

@@ -3,6 +3,7 @@ import { readlinkSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../../util/user-error.js';
 import { formatReportTable, reportFromStats, sortReport, type ReportRow } from '../../runtime/export/report.js';
+import { describeClock } from '../../runtime/clock.js';
 import { RuntimeSegment } from '../../runtime/segment.js';
 import { executableResolver, type NameResolver } from '../../runtime/symbols.js';
 import { parseMode } from './run.js';
@@ -49,7 +50,8 @@ function describe(segment: RuntimeSegment, options: RuntimeOptions): string {
   const dropped = Object.entries(counters).filter(([name, value]) => value && !name.startsWith('threads'));
   return [
     `pid ${header.pid}  segment ${segment.path}  layout v${header.version}`,
-    `mode ${header.mode}  clock ${header.clock}  threads ${counters.threadsAttached} seen, ${counters.threadsExited} exited  functions ${header.functionCount}/${header.functionCapacity}`,
+    `mode ${header.mode}  threads ${counters.threadsAttached} seen, ${counters.threadsExited} exited  functions ${header.functionCount}/${header.functionCapacity}`,
+    `clock ${describeClock(header)}`,
     dropped.length ? `dropped/repaired: ${dropped.map(([name, value]) => `${name} ${value}`).join(', ')}` : 'nothing dropped',
     '',
     formatReportTable(rows.filter((r: ReportRow) => r.calls > 0), Number(options.limit) || 20),
