@@ -1,6 +1,6 @@
 /** Linear sweep of the executable sections for branches that reach a hook. */
 import type { ElfFile } from '../elf/elf-file.js';
-import { isExecutableSection } from '../elf/address-space.js';
+import { checkSectionLoaded, isExecutableSection } from '../elf/address-space.js';
 import { BranchForm, findBranchesTo } from '../native/x86-decoder.js';
 import { isPltSection, type HookKind, type HookTargets } from './hook-targets.js';
 
@@ -30,6 +30,8 @@ export function findHookBranches(
   onProgress?: SweepProgress,
 ): { branches: HookBranch[]; stats: SweepStats } {
   const sections = elf.sections.filter((s) => isExecutableSection(s) && !isPltSection(s.name));
+  // Sites are found in section bytes and written through the segments.
+  sections.forEach((s) => checkSectionLoaded(elf, s));
   const total = sections.reduce((n, s) => n + s.size, 0);
   const stats: SweepStats = { instructions: 0, bytes: 0, undecodableBytes: 0 };
   const branches: HookBranch[] = [];

@@ -4,10 +4,11 @@
  * relative to its own field: site, stub, name, handler slot.
  */
 import type { ElfFile } from '../elf/elf-file.js';
-import { bytesAt, sectionAt } from '../elf/address-space.js';
-import { R_X86_64_RELATIVE } from '../elf/elf-constants.js';
+import { bytesAt, isExecutableSection, sectionAt } from '../elf/address-space.js';
+import { R_X86_64_RELATIVE, SHF_ALLOC, SHF_WRITE } from '../elf/elf-constants.js';
 import type { Relocation } from '../elf/relocations.js';
 import { ElfFormatError } from '../elf/elf-format-error.js';
+import { printableName } from '../elf/string-table.js';
 import { jmpRel32, nopOfLength } from './x86-placeholders.js';
 
 export const IPROBE_POINTS_SECTION = 'iprobe_points';
@@ -46,14 +47,28 @@ export function findProbePoints(elf: ElfFile, relocations: readonly Relocation[]
     }
     slot = recordSlot;
     const placeholder = nopOfLength(POINT_LENGTH);
-    const current = bytesAt(elf, address, POINT_LENGTH);
-    if (!current || !sectionAt(elf, stub)) {
-      throw new ElfFormatError(`${IPROBE_POINTS_SECTION}: point "${name}" points outside the loaded code`);
+    if (!inLoadedCode(elf, address, POINT_LENGTH) || !inLoadedCode(elf, stub, 1)) {
+      throw new ElfFormatError(`${IPROBE_POINTS_SECTION}: point "${printableName(name)}" points outside the loaded code`);
     }
     points.push({ address, name, stub, enable: jmpRel32(address, stub), placeholder });
   }
   if (slot === undefined) return undefined;
+  // The runtime stores the handler's address there.
+  if (!inWritableData(elf, slot, 8)) {
+    throw new ElfFormatError(`${IPROBE_POINTS_SECTION}: the handler slot 0x${slot.toString(16)} is not in writable data`);
+  }
   return { points, slot, slotDefault: slotValue(elf, slot, relocations) };
+}
+
+/** Whether [address, address+length) is code of an executable section that the file holds. */
+function inLoadedCode(elf: ElfFile, address: number, length: number): boolean {
+  const section = sectionAt(elf, address, length);
+  return section !== undefined && isExecutableSection(section) && bytesAt(elf, address, length) !== undefined;
+}
+
+function inWritableData(elf: ElfFile, address: number, length: number): boolean {
+  const writable = SHF_ALLOC | SHF_WRITE;
+  return elf.sections.some((s) => (s.flags & writable) === writable && address >= s.address && address + length <= s.address + s.size);
 }
 
 function slotValue(elf: ElfFile, slot: number, relocations: readonly Relocation[]): number {

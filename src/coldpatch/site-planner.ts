@@ -4,6 +4,8 @@
  */
 import type { ElfFile } from '../elf/elf-file.js';
 import { bytesAt, isExecutableSection, sectionAt } from '../elf/address-space.js';
+import { ElfFormatError } from '../elf/elf-format-error.js';
+import { printableName } from '../elf/string-table.js';
 import { BranchForm } from '../native/x86-decoder.js';
 import type { ProbeFunction, ProbeSite, SiteForm } from '../probelist/probe-list.js';
 import type { NameMatcher } from '../util/name-glob.js';
@@ -75,7 +77,7 @@ export function planSites(input: SitePlanInput): SitePlan {
       plan.notSelected++;
       continue;
     }
-    const original = Buffer.from(bytesAt(elf, branch.address, branch.length)!);
+    const original = siteBytes(elf, branch.address, branch.length, `${branch.hook} hook ${form}`);
     plan.sites.push({
       address: branch.address,
       length: branch.length,
@@ -97,7 +99,7 @@ export function planSites(input: SitePlanInput): SitePlan {
       kind: 'point',
       form: 'nop',
       function: slotOf(owner),
-      original: Buffer.from(bytesAt(elf, point.address, point.placeholder.length)!),
+      original: siteBytes(elf, point.address, point.placeholder.length, `probe point "${printableName(point.name)}"`),
       placeholder: point.placeholder,
       enable: point.enable,
       name: point.name,
@@ -121,7 +123,40 @@ export function planSites(input: SitePlanInput): SitePlan {
   }
 
   plan.sites.sort((a, b) => a.address - b.address);
+  checkNoOverlap(plan.sites);
   return plan;
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** A copy of the `length` file bytes at a site; a site the file does not hold is a damaged file. */
+function siteBytes(elf: ElfFile, address: number, length: number, what: string): Buffer {
+  const bytes = bytesAt(elf, address, length);
+  if (!bytes) throw new ElfFormatError(`${what} at ${hex(address)} lies outside the loadable segments`);
+  return Buffer.from(bytes);
+}
+
+/**
+ * Two sites that share a byte but want different placeholders there would
+ * overwrite each other; only a damaged file has them. (Sharing agreeing bytes
+ * is harmless: a point's NOP can end a patchable entry's run of NOPs.)
+ */
+function checkNoOverlap(sites: readonly ProbeSite[]): void {
+  const longest = sites.reduce((n, s) => Math.max(n, s.length), 0);
+  for (let i = 1; i < sites.length; i++) {
+    const site = sites[i]!;
+    for (let j = i - 1; j >= 0 && sites[j]!.address + longest > site.address; j--) {
+      const earlier = sites[j]!;
+      const end = Math.min(earlier.address + earlier.length, site.address + site.length);
+      for (let address = site.address; address < end; address++) {
+        if (earlier.placeholder[address - earlier.address] !== site.placeholder[address - site.address]) {
+          throw new ElfFormatError(
+            `${earlier.kind} site ${hex(earlier.address)} (${earlier.length} bytes) overlaps ${site.kind} site ${hex(site.address)}`,
+          );
+        }
+      }
+    }
+  }
 }
 
 /**
