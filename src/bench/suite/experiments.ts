@@ -6,9 +6,10 @@ import { stopWindowExperiment } from '../stop-window/stop-window-experiment.js';
 import { UserError } from '../../util/user-error.js';
 import type { Experiment } from './experiment.js';
 import { fperfSweepExperiment } from './fperf-sweep-experiment.js';
+import { hotLatencyExperiment } from './hot-latency-experiment.js';
 
 export function allExperiments(options: { programs?: readonly string[] } = {}): Experiment[] {
-  return [programsExperiment(options.programs), microExperiment, stopWindowExperiment, fperfSweepExperiment, debugWindowExperiment];
+  return [programsExperiment(options.programs), microExperiment, stopWindowExperiment, hotLatencyExperiment, fperfSweepExperiment, debugWindowExperiment];
 }
 
 export const EXPERIMENT_IDS = allExperiments().map((e) => e.id);
