@@ -4,7 +4,7 @@ import { UserError } from '../../src/util/user-error.js';
 
 describe('selectExperiments', () => {
   it('runs every experiment by default, in order', () => {
-    expect(EXPERIMENT_IDS).toEqual(['programs', 'micro', 'stop-window', 'fperf-sweep', 'debug-window']);
+    expect(EXPERIMENT_IDS).toEqual(['programs', 'micro', 'stop-window', 'hot-latency', 'fperf-sweep', 'debug-window']);
     expect(selectExperiments(undefined).map((e) => e.id)).toEqual(EXPERIMENT_IDS);
   });
 

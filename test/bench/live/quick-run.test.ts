@@ -47,6 +47,7 @@ describe('iprobe bench --quick', () => {
       ['programs', undefined],
       ['micro', undefined],
       ['stop-window', undefined],
+      ['hot-latency', undefined],
       ['fperf-sweep', undefined],
       ['debug-window', undefined],
     ]);
@@ -84,6 +85,12 @@ describe('iprobe bench --quick', () => {
   it('stop window: 100 and 10,000 sites', () => {
     const [windows] = tablesOf(read(dir, 'stop-window.md'));
     expect(windows!.rows.map((r) => r[0])).toEqual(['100', '10,000']);
+  });
+
+  it('hot latency: node alone, then iprobe hot idle and under load, each against its target', () => {
+    const text = read(dir, 'hot-latency.md');
+    expect(text).toMatch(/node -e 0/);
+    expect(text).toMatch(/idle target/);
   });
 
   it('FPerf budget sweep: probes off and each budget', () => {
