@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UserError } from '../util/user-error.js';
+import { USAGE_EXIT, UserError } from '../util/user-error.js';
 
 /**
  * Runs a commander program and turns failures into what an operator expects:
@@ -20,9 +20,7 @@ export async function runCli(program: Command, argv = process.argv): Promise<voi
   // the handler below instead of exiting from inside commander.
   const configure = (command: Command) => {
     command.exitOverride();
-    command.configureOutput({
-      outputError: (text, write) => write(text.startsWith('error: ') ? `${name}: ${text.slice(7)}` : text),
-    });
+    command.configureOutput({ outputError: (text, write) => write(`${name}: ${oneLine(text)}\n`) });
     command.commands.forEach(configure);
   };
   configure(program);
@@ -33,15 +31,31 @@ export async function runCli(program: Command, argv = process.argv): Promise<voi
   }
 }
 
+/**
+ * commander's error text as one line in the shared parsers' style: "unknown
+ * option '--limit'\n(Did you mean --list?)" on one line, and a value refused
+ * by choices() as "--log-level: invalid value 'loud' (allowed choices are …)".
+ */
+function oneLine(text: string): string {
+  const line = text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ');
+  const refused = /^option '(?:-\w, )?(-[^\s',]+)[^']*' argument '(.*)' is invalid\. (.*?)\.?$/.exec(line);
+  if (!refused) return line;
+  const [, flag, value, why] = refused;
+  return `${flag}: invalid value '${value}' (${why!.charAt(0).toLowerCase()}${why!.slice(1)})`;
+}
+
 function exitCodeFor(name: string, err: unknown): number {
   if (err instanceof UserError) {
     process.stderr.write(`${name}: ${err.message}${err.hint ? ` (${err.hint})` : ''}\n`);
     return err.exitCode;
   }
-  // commander has already printed its own message (usage errors, --help, --version).
-  const commanderCode = (err as { code?: string; exitCode?: number }).code;
-  if (typeof commanderCode === 'string' && commanderCode.startsWith('commander.')) {
-    return (err as { exitCode: number }).exitCode;
+  // commander has already printed its own message: --help and --version
+  // exit 0; everything else it reports (unknown option or command, missing
+  // or extra argument, a value it refused, conflicting options, no command
+  // at all) is a usage error.
+  const commander = err as { code?: unknown; exitCode?: number };
+  if (typeof commander.code === 'string' && commander.code.startsWith('commander.')) {
+    return commander.exitCode === 0 ? 0 : USAGE_EXIT;
   }
   process.stderr.write(`${name}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
   return 70;

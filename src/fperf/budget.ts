@@ -12,19 +12,20 @@
  *   level' = max(0, level + spent − leak)
  *   room   = max(0, leak − level')              ns allowed next interval
  */
-import { UserError } from '../util/user-error.js';
+import { parsePercentage } from '../util/parse-numbers.js';
+import { UsageError } from '../util/user-error.js';
 
 export type Budget = { kind: 'none' } | { kind: 'fraction'; fraction: number };
 
-/** "5%", "0.5%", "0%" or "none" (no limit: every call is sampled). */
-export function parseBudget(text: string): Budget {
+/** "5%", "0.5%", "0%" or "none" (no limit: every call is sampled); a usage error names `option`. */
+export function parseBudget(text: string, option = 'budget'): Budget {
   const value = text.trim().toLowerCase();
   if (value === 'none' || value === 'unlimited') return { kind: 'none' };
-  const m = /^(\d+(?:\.\d+)?)%$/.exec(value);
-  if (!m || Number(m[1]) >= 100) {
-    throw new UserError(`not a budget: ${text}`, "a percentage of the target's CPU time below 100%, e.g. 5% or 0.5%, or none");
+  try {
+    return { kind: 'fraction', fraction: parsePercentage(value, option) };
+  } catch {
+    throw new UsageError(`${option}: not a budget: '${text}'`, "use a percentage of the target's CPU time below 100%, e.g. 5% or 0.5%, or none");
   }
-  return { kind: 'fraction', fraction: Number(m[1]) / 100 };
 }
 
 export function formatBudget(budget: Budget): string {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { UserError } from '../util/user-error.js';
+import { UsageError } from '../util/user-error.js';
 
 export interface HostPort {
   host: string;
@@ -12,12 +12,14 @@ export const DEFAULT_LISTEN_HOST = '127.0.0.1';
 /**
  * Parses `HOST:PORT`, `[IPv6]:PORT` or a bare `PORT` (which means 127.0.0.1).
  * `purpose` names the option in the error message. Port 0 (any free port) is
- * accepted only for addresses we listen on.
+ * accepted only for addresses we listen on. A bad address is a usage error
+ * (exit 2): it comes from an option.
  */
 export function parseHostPort(text: string, purpose: string, { listening }: { listening: boolean }): HostPort {
   const bad = (why: string) =>
-    new UserError(`${purpose}: bad address '${text}': ${why}`, 'expected HOST:PORT, e.g. 127.0.0.1:6380');
+    new UsageError(`${purpose}: bad address '${text}': ${why}`, 'expected HOST:PORT, e.g. 127.0.0.1:6380');
   const trimmed = text.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) throw bad('an address, not a URL');
   let host = DEFAULT_LISTEN_HOST;
   let portText = trimmed;
   const bracketed = /^\[([^\]]+)\]:(.*)$/.exec(trimmed);
@@ -31,6 +33,7 @@ export function parseHostPort(text: string, purpose: string, { listening }: { li
     portText = trimmed.slice(colon + 1);
     if (host.includes(':')) throw bad('write IPv6 addresses in brackets');
     if (host === '') throw bad('missing host');
+    if (isIP(host) === 0 && !/^[a-z0-9_][a-z0-9_.-]*$/i.test(host)) throw bad('not a host name or IP address');
   }
   if (!/^\d{1,5}$/.test(portText)) throw bad('port must be a number');
   const port = Number(portText);

@@ -169,7 +169,7 @@ describe('the kernel backend, forced (IPROBE_COUNTERS=kernel or --counters kerne
 describe('modes', () => {
   test('profiling mode: what to profile, and with what, is checked first', async () => {
     expectOneLineError(await iprobe(['fperf']), /say what to profile: a pid, or -- program args/);
-    expectOneLineError(await iprobe(['fperf', '--budget', '5', '1234']), /not a budget: 5/);
+    expectOneLineError(await iprobe(['fperf', '--budget', '5', '1234']), /--budget: not a budget: '5'/);
     expectOneLineError(await iprobe(['fperf', '--when', 'latency>2ms', '1234']), /latency and calls need fn=NAME/);
     expectOneLineError(await iprobe(['fperf', '999999999']), /no process 999999999|no iprobe runtime in process 999999999/);
     expectOneLineError(await iprobe(['fperf', '--', '/nonexistent/prog']), /cannot start \/nonexistent\/prog/);

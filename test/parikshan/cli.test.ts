@@ -14,7 +14,7 @@ describe('parikshan command line', () => {
 
   test.each([
     [['duplicate', '--listen', '127.0.0.1:0', '--production', 'nowhere', '--debug', '1'], /--production: bad address 'nowhere'/],
-    [['duplicate', '--listen', '127.0.0.1:0', '--production', '1', '--debug', '1', '--buffer', 'lots'], /--buffer: bad size 'lots'/],
+    [['duplicate', '--listen', '127.0.0.1:0', '--production', '1', '--debug', '1', '--buffer', 'lots'], /--buffer: not a size: 'lots'/],
     [['duplicate', '--listen', '127.0.0.1:0', '--production', '1', '--debug', '1', '--buffer', '1GiB'], /--buffer \(1GiB\) is larger than --total-buffer/],
     [['duplicate', '--listen', '127.0.0.1:0', '--production', '1', '--debug', '1', '--ignore', '(['], /--ignore: bad regular expression/],
     [['duplicate', '--listen', '127.0.0.1:0', '--production', '1'], /required option '--debug <host:port>' not specified/],

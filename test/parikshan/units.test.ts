@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { BufferBudget } from '../../src/parikshan/buffer-budget.js';
-import { parseByteSize } from '../../src/parikshan/byte-size.js';
-import { parseDuration } from '../../src/parikshan/duration.js';
+import { parseDuration } from '../../src/util/parse-duration.js';
+import { parseByteSize } from '../../src/util/parse-size.js';
 import { ExchangeRecorder, exchangesMatch, firstDifference, MASK_WINDOW_BYTES } from '../../src/parikshan/exchange-recorder.js';
 import { BYTE_QUEUE_BLOCK_BYTES, ByteQueue } from '../../src/parikshan/byte-queue.js';
 import { ConnectionOrder } from '../../src/parikshan/connection-order.js';
@@ -31,9 +31,9 @@ describe('option parsing', () => {
     expect(parseByteSize('100000', '--buffer')).toBe(100000);
     expect(parseByteSize('1.5k', '--buffer')).toBe(1536);
     for (const bad of ['0', '-1', '4 parsecs', 'MiB']) expect(() => parseByteSize(bad, '--buffer')).toThrow(UserError);
-    expect(parseDuration('250ms', '--exchange-timeout', 'ms')).toBe(250);
-    expect(parseDuration('2', '--drain-timeout', 's')).toBe(2000);
-    expect(() => parseDuration('soon', '--drain-timeout', 's')).toThrow(UserError);
+    expect(parseDuration('250ms', '--exchange-timeout', { defaultUnit: 'ms' })).toBe(250);
+    expect(parseDuration('2', '--drain-timeout')).toBe(2000);
+    expect(() => parseDuration('soon', '--drain-timeout')).toThrow(UserError);
   });
 });
 

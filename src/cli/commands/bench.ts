@@ -5,6 +5,7 @@ import { programByName } from '../../bench/programs/catalog/index.js';
 import { backendPreference, BACKEND_ENV } from '../../fperf/counter-backend.js';
 import { EXPERIMENT_IDS, selectExperiments } from '../../bench/suite/experiments.js';
 import { runSuite } from '../../bench/suite/run-suite.js';
+import { asUsageError } from '../../util/user-error.js';
 
 interface BenchFlags {
   quick?: boolean;
@@ -43,8 +44,8 @@ Examples:
     )
     .action(async (flags: BenchFlags) => {
       const counters = backendPreference(flags.counters);
-      const programs = list(flags.programs)?.map((name) => programByName(name).name);
-      const experiments = selectExperiments(list(flags.only), { programs });
+      const programs = list(flags.programs)?.map((name) => asUsageError(() => programByName(name).name));
+      const experiments = asUsageError(() => selectExperiments(list(flags.only), { programs }));
       const started = Date.now();
       const result = await runSuite({
         experiments,

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { parseBudget } from '../../fperf/budget.js';
 import { backendPreference, BACKEND_ENV } from '../../fperf/counter-backend.js';
 import { checkEventSet, defaultEventsFor, eventsForRun } from '../../fperf/event-check.js';
@@ -11,11 +11,12 @@ import { profileProgram } from '../../fperf/profile-program.js';
 import { buildReport, type FperfReport } from '../../fperf/profile-report.js';
 import { profileProcess, type ProfileRequest } from '../../fperf/profile-session.js';
 import { stageFile } from '../../util/atomic-write.js';
-import { UserError } from '../../util/user-error.js';
+import { parseDuration } from '../../util/parse-duration.js';
+import { parseCount, parsePid } from '../../util/parse-numbers.js';
+import { asUsageError, UsageError, UserError } from '../../util/user-error.js';
 import { formatProfileReport } from '../fperf-profile-report.js';
 import { formatEventCheck, formatEventListing } from '../fperf-report.js';
-import { parseDuration } from '../parse-duration.js';
-import { parseCount, parsePid } from '../parse-numbers.js';
+import { parsedOption } from '../parsed-option.js';
 
 interface FperfFlags {
   listEvents?: boolean;
@@ -53,14 +54,14 @@ export function registerFperf(program: Command): void {
     .option('--counters <backend>', `who counts: auto (PAPI where it can, else the kernel directly), papi, kernel (default: $${BACKEND_ENV}, else auto)`)
     .option('--all', 'with --list-events: also the events that cannot be counted here, and why')
     .option('--budget <percent>', "overhead budget, a percentage of the target's CPU time, or none", '5%')
-    .addOption(new Option('--interval <time>', 'quota refill interval').argParser(parseDuration).default(100, '100ms'))
-    .option('--duration <time>', 'how long to profile (default: 30s for a pid; the whole run for -- prog)', parseDuration)
+    .addOption(parsedOption('--interval <time>', 'quota refill interval', positiveDuration).default(100, '100ms'))
+    .addOption(parsedOption('--duration <time>', 'how long to profile (default: 30s for a pid; the whole run for -- prog)', positiveDuration))
     .option('--fn <glob...>', 'functions to profile (default: every probe)')
     .option('--when <rule>', "profile only once this rule fires, e.g. 'fn=handle_get latency>2ms' (repeatable: any fires)", collect, [])
-    .option('--watch-timeout <time>', 'with --when: give up waiting after this long', parseDuration)
+    .addOption(parsedOption('--watch-timeout <time>', 'with --when: give up waiting after this long', positiveDuration))
     .option('--no-baseline', 'with -- prog: do not run the program a second time without FPerf to measure the overhead')
     .option('--probes <file...>', 'probe lists to use (default: <binary>.probes.json next to each mapped binary)')
-    .option('--limit <n>', 'functions shown in the text report', parseCount, 30)
+    .addOption(parsedOption('--limit <n>', 'functions shown in the text report', parseCount).default(30))
     .option('-o, --output <file>', 'also write the whole report as JSON')
     .option('--json', 'machine-readable output')
     .addHelpText(
@@ -99,12 +100,12 @@ function modeOf(target: string[], flags: FperfFlags): FperfMode {
   const modes: FperfMode[] = [];
   if (flags.listEvents) modes.push('list-events');
   if (flags.checkEvents !== undefined) modes.push('check-events');
-  if (modes.length > 1) throw new UserError('--list-events and --check-events cannot be combined');
+  if (modes.length > 1) throw new UsageError('--list-events and --check-events cannot be combined');
   const mode = modes[0] ?? 'profile';
   if (mode !== 'profile' && target.length) {
-    throw new UserError(`--${mode} takes no target (got '${target.join(' ')}')`, `run profiling and --${mode} separately`);
+    throw new UsageError(`--${mode} takes no target (got '${target.join(' ')}')`, `run profiling and --${mode} separately`);
   }
-  if (flags.all && mode !== 'list-events') throw new UserError('--all only applies to --list-events');
+  if (flags.all && mode !== 'list-events') throw new UsageError('--all only applies to --list-events');
   return mode;
 }
 
@@ -135,18 +136,23 @@ function checkEvents(flags: FperfFlags): void {
   if (!report.check.ok) throw eventSetError(report.check, catalog);
 }
 
+function positiveDuration(text: string, option: string): number {
+  return parseDuration(text, option, { positive: true });
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
 async function profile(target: string[], flags: FperfFlags): Promise<void> {
   if (target.length === 0) {
-    throw new UserError('say what to profile: a pid, or -- program args', 'iprobe fperf 4242, or iprobe fperf -- ./prog args', 2);
+    throw new UsageError('say what to profile: a pid, or -- program args', 'iprobe fperf 4242, or iprobe fperf -- ./prog args');
   }
   const isPid = target.length === 1 && /^[0-9]+$/.test(target[0]!) && !process.argv.includes('--');
   // every argument is checked before the counters or the process are touched
-  const budget = parseBudget(flags.budget);
-  const rules = flags.when.map(parseRule);
+  const budget = parseBudget(flags.budget, '--budget');
+  const rules = flags.when.map((text) => asUsageError(() => parseRule(text)));
+  if (flags.watchTimeout !== undefined && rules.length === 0) throw new UsageError('--watch-timeout goes with --when');
   const pid = isPid ? parsePid(target[0]!) : undefined;
   const preference = backendPreference(flags.counters);
   const { events, backend } = eventsForRun(flags.events, loadEventCatalog(preference));

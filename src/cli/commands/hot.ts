@@ -3,10 +3,10 @@ import { listProbes, type ProbeListing } from '../../hotpatch/probe-listing.js';
 import { switchProbes, type SwitchOutcome } from '../../hotpatch/probe-switch.js';
 import { DEFAULT_KINDS } from '../../hotpatch/site-selection.js';
 import type { SiteKind } from '../../probelist/probe-list.js';
-import { UserError } from '../../util/user-error.js';
+import { parsePid } from '../../util/parse-numbers.js';
+import { UsageError } from '../../util/user-error.js';
 import { describeRuntime, injectionJson } from '../../hotpatch/runtime-description.js';
 import { formatTable } from '../format-table.js';
-import { parsePid } from '../parse-numbers.js';
 
 interface HotFlags {
   fn?: string[];
@@ -24,7 +24,7 @@ export function registerHot(program: Command): void {
   program
     .command('hot')
     .description('Switch probes of a running process on or off (all its threads stop for well under a millisecond)')
-    .argument('<pid>', 'process to patch', parsePid)
+    .argument('<pid>', 'process to patch', (text: string) => parsePid(text))
     .option('--fn <glob...>', 'functions (or IPROBE_POINT names) whose probes to switch: shell globs')
     .option('--all', 'every probe in the process')
     .option('--off', 'switch the probes off (write the placeholders back)')
@@ -51,16 +51,18 @@ and leaves the process running untouched.`,
     )
     .action(async (pid: number, flags: HotFlags) => {
       if (flags.list) {
+        const changes = (['fn', 'all', 'off', 'entryOnly', 'exitOnly', 'detachRuntime'] as const).filter((key) => flags[key] !== undefined);
+        if (changes.length > 0) throw new UsageError(`--list changes nothing: give it without ${changes.map(flagName).join(', ')}`);
         const listing = await listProbes(pid, flags.probes);
         process.stdout.write(flags.json ? `${JSON.stringify(listing, null, 2)}\n` : describeListing(listing));
         return;
       }
       if (flags.detachRuntime && !flags.off) {
-        throw new UserError('--detach-runtime goes with --off', `iprobe hot ${pid} --all --off --detach-runtime`, 2);
+        throw new UsageError('--detach-runtime goes with --off', `iprobe hot ${pid} --all --off --detach-runtime`);
       }
       if (flags.detachRuntime && !flags.fn?.length) flags.all = true;
       if (!flags.all && !flags.fn?.length) {
-        throw new UserError('say which probes: --fn GLOB… or --all', `see what there is with: iprobe hot ${pid} --list`, 2);
+        throw new UsageError('say which probes: --fn GLOB… or --all', `see what there is with: iprobe hot ${pid} --list`);
       }
       const kinds: ReadonlySet<SiteKind> = flags.entryOnly ? new Set(['entry']) : flags.exitOnly ? new Set(['exit']) : DEFAULT_KINDS;
       const outcome = await switchProbes({
@@ -78,6 +80,8 @@ and leaves the process running untouched.`,
       );
     });
 }
+
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 function describeOutcome(o: SwitchOutcome, detach: boolean): string {
   const state = o.on ? 'on' : 'off';

@@ -14,12 +14,14 @@ import {
 } from '../../runtime/export/report.js';
 import { RuntimeSegment } from '../../runtime/segment.js';
 import { describeFsError } from '../../util/fs-errors.js';
-import { UserError } from '../../util/user-error.js';
+import { parseCount } from '../../util/parse-numbers.js';
+import { UsageError } from '../../util/user-error.js';
+import { parsedOption } from '../parsed-option.js';
 
 interface ReportFlags {
   folded?: boolean;
   sort: ReportOrder;
-  limit: string;
+  limit: number;
   json?: boolean;
   probes?: string[];
 }
@@ -31,13 +33,13 @@ export function registerReport(program: Command): void {
     .argument('<source>', 'a process id, or a trace file written by iprobe trace')
     .option('--folded', 'folded stacks for flame graphs (trace files only)')
     .option('--sort <key>', 'calls, total or self', 'total')
-    .option('--limit <n>', 'rows to show', '30')
+    .addOption(parsedOption('--limit <n>', 'rows to show', parseCount).default(30))
     .option('--probes <file...>', 'probe lists for names (default: next to each mapped binary)')
     .option('--json', 'rows as JSON')
     .action(async (source: string, flags: ReportFlags) => {
-      if (!['calls', 'total', 'self'].includes(flags.sort)) throw new UserError(`--sort ${flags.sort}: use calls, total or self`);
+      if (!['calls', 'total', 'self'].includes(flags.sort)) throw new UsageError(`--sort: not a sort key: '${flags.sort}'`, 'use calls, total or self');
       if (/^[1-9][0-9]*$/.test(source)) {
-        if (flags.folded) throw new UserError('--folded needs call stacks: record them with iprobe trace, then report the trace file');
+        if (flags.folded) throw new UsageError('--folded needs call stacks: record them with iprobe trace, then report the trace file');
         const { rows, mode } = await reportForProcess(Number(source), flags.probes);
         if (mode === 'calls' && !flags.json) {
           process.stderr.write('iprobe: the runtime is in calls mode: calls are counted, times are not (times shown are from earlier count-mode periods)\n');
@@ -73,5 +75,5 @@ async function reportForProcess(pid: number, probeLists?: string[]): Promise<{ r
 function print(rows: ReportRow[], flags: ReportFlags): void {
   const sorted = sortReport(rows.filter((r) => r.calls > 0), flags.sort);
   if (flags.json) process.stdout.write(`${JSON.stringify(sorted, null, 2)}\n`);
-  else process.stdout.write(formatReportTable(sorted, Number(flags.limit) || 30));
+  else process.stdout.write(formatReportTable(sorted, flags.limit));
 }

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { isatty } from 'node:tty';
 import type { Command } from 'commander';
-import { UserError } from '../../util/user-error.js';
+import { UsageError, UserError } from '../../util/user-error.js';
 import type { Mode } from '../../runtime/layout.js';
 import { preloadEnvironment } from '../../runtime/library.js';
 import { removeStaleSegments, segmentPath } from '../../runtime/segment.js';
@@ -12,7 +12,7 @@ const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIG
 
 export function parseMode(text: string): Exclude<Mode, 'fperf'> {
   if (text === 'off' || text === 'count' || text === 'trace' || text === 'calls') return text;
-  throw new UserError(`unknown mode '${text}'`, 'one of: off, count, trace, calls');
+  throw new UsageError(`--mode: unknown mode '${text}'`, 'use one of: off, count, trace, calls');
 }
 
 export function registerRun(program: Command): void {
@@ -29,7 +29,7 @@ export function registerRun(program: Command): void {
 /** Runs the program to its end; resolves with the exit code iprobe should have. */
 export async function runWithRuntime(command: string[], mode: Mode): Promise<number> {
   const [file, ...args] = command;
-  if (!file) throw new UserError('no program given', 'iprobe run -- ./prog args');
+  if (!file) throw new UsageError('no program given', 'iprobe run -- ./prog args');
   removeStaleSegments();
   const child = spawn(file, args, { stdio: 'inherit', env: preloadEnvironment(process.env, mode) });
   // Ctrl-C and Ctrl-\ on a terminal already reach the program (same process

@@ -1,7 +1,8 @@
 /** `iprobe runtime <pid>`: read (and steer) the runtime of a running process, patching nothing. */
 import { readlinkSync } from 'node:fs';
 import type { Command } from 'commander';
-import { UserError } from '../../util/user-error.js';
+import { parseCount, parsePid } from '../../util/parse-numbers.js';
+import { parsedOption } from '../parsed-option.js';
 import { formatReportTable, reportFromStats, sortReport, type ReportRow } from '../../runtime/export/report.js';
 import { describeClock } from '../../runtime/clock.js';
 import { RuntimeSegment } from '../../runtime/segment.js';
@@ -12,24 +13,23 @@ interface RuntimeOptions {
   mode?: string;
   reset?: boolean;
   json?: boolean;
-  limit: string;
+  limit: number;
 }
 
 export function registerRuntime(program: Command): void {
   program
     .command('runtime')
     .description("show the iprobe runtime of a running process (header, mode, counters, per-function counts); optionally set its mode")
-    .argument('<pid>', 'process id')
+    .argument('<pid>', 'process id', (text: string) => parsePid(text))
     .option('--mode <mode>', 'switch the runtime to off, count, trace or calls')
     .option('--reset', 'zero the per-function statistics')
     .option('--json', 'print JSON instead of a table')
-    .option('--limit <n>', 'functions to list in the table', '20')
-    .action(async (pidText: string, options: RuntimeOptions) => {
-      const pid = Number(pidText);
-      if (!Number.isInteger(pid) || pid <= 0) throw new UserError(`'${pidText}' is not a process id`);
+    .addOption(parsedOption('--limit <n>', 'functions to list in the table', parseCount).default(20))
+    .action(async (pid: number, options: RuntimeOptions) => {
+      const mode = options.mode !== undefined ? parseMode(options.mode) : undefined;
       const segment = RuntimeSegment.open(pid);
       try {
-        if (options.mode) segment.setMode(parseMode(options.mode));
+        if (mode) segment.setMode(mode);
         if (options.reset) await segment.resetCounters();
         process.stdout.write(describe(segment, options));
       } finally {
@@ -54,7 +54,7 @@ function describe(segment: RuntimeSegment, options: RuntimeOptions): string {
     `clock ${describeClock(header)}`,
     dropped.length ? `dropped/repaired: ${dropped.map(([name, value]) => `${name} ${value}`).join(', ')}` : 'nothing dropped',
     '',
-    formatReportTable(rows.filter((r: ReportRow) => r.calls > 0), Number(options.limit) || 20),
+    formatReportTable(rows.filter((r: ReportRow) => r.calls > 0), options.limit),
   ].join('\n');
 }
 

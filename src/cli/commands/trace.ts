@@ -5,8 +5,9 @@ import { DEFAULT_KINDS } from '../../hotpatch/site-selection.js';
 import { describeRuntime, injectionJson } from '../../hotpatch/runtime-description.js';
 import { countSpans, toChromeTrace } from '../../runtime/export/chrome-trace.js';
 import { stageFile } from '../../util/atomic-write.js';
-import { parseDuration } from '../parse-duration.js';
-import { parseCount, parsePid } from '../parse-numbers.js';
+import { parseDuration } from '../../util/parse-duration.js';
+import { parseCount, parsePid } from '../../util/parse-numbers.js';
+import { parsedOption } from '../parsed-option.js';
 
 interface TraceFlags {
   fn?: string[];
@@ -21,11 +22,15 @@ export function registerTrace(program: Command): void {
   program
     .command('trace')
     .description('Trace a running process: switch probes on, record, switch them off, write a Chrome/Perfetto trace')
-    .argument('<pid>', 'process to trace (the iprobe runtime is injected if it was not preloaded)', parsePid)
+    .argument('<pid>', 'process to trace (the iprobe runtime is injected if it was not preloaded)', (text: string) => parsePid(text))
     .option('--fn <glob...>', 'functions (or IPROBE_POINT names) to trace (default: all)')
-    .option('--duration <time>', 'how long to record, e.g. 10s, 500ms (Ctrl-C ends it early)', parseDuration, 10_000)
+    .addOption(
+      parsedOption('--duration <time>', 'how long to record, e.g. 10s, 500ms (Ctrl-C ends it early)', (text, option) =>
+        parseDuration(text, option, { positive: true }),
+      ).default(10_000, '10s'),
+    )
     .option('-o, --output <file>', 'trace file to write (default: trace-<pid>.json)')
-    .option('--max-events <n>', 'stop recording after this many events', parseCount, DEFAULT_MAX_TRACE_EVENTS)
+    .addOption(parsedOption('--max-events <n>', 'stop recording after this many events', parseCount).default(DEFAULT_MAX_TRACE_EVENTS))
     .option('--probes <file...>', 'probe lists to use (default: <binary>.probes.json next to each mapped binary)')
     .option('--json', 'print a machine-readable summary')
     .addHelpText('after', '\nOpen the trace in https://ui.perfetto.dev or chrome://tracing; summarise it with iprobe report <file>.')

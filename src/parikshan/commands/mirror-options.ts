@@ -1,11 +1,11 @@
 import { Option, type Command } from 'commander';
-import { parseByteSize } from '../byte-size.js';
-import { parseDuration } from '../duration.js';
 import { parseHostPort, type HostPort } from '../host-port.js';
 import { LOG_LEVELS, type LogLevel } from '../logger.js';
 import type { MirrorLimits } from '../mirror-hub.js';
 import { NoiseFilter } from '../noise-filter.js';
-import { UserError } from '../../util/user-error.js';
+import { parseDuration } from '../../util/parse-duration.js';
+import { parseByteSize } from '../../util/parse-size.js';
+import { asUsageError, UsageError } from '../../util/user-error.js';
 
 /** Options as commander hands them over (strings until parsed). */
 export interface RawMirrorOptions {
@@ -60,27 +60,21 @@ export function parseMirrorOptions(raw: RawMirrorOptions): MirrorOptions {
   const connectionBufferBytes = parseByteSize(raw.buffer, '--buffer');
   const totalBufferBytes = parseByteSize(raw.totalBuffer, '--total-buffer');
   if (connectionBufferBytes > totalBufferBytes) {
-    throw new UserError(`--buffer (${raw.buffer}) is larger than --total-buffer (${raw.totalBuffer})`);
+    throw new UsageError(`--buffer (${raw.buffer}) is larger than --total-buffer (${raw.totalBuffer})`);
   }
-  const filter = new NoiseFilter(raw.ignore);
+  const filter = asUsageError(() => new NoiseFilter(raw.ignore));
   return {
     limits: {
       connectionBufferBytes,
       totalBufferBytes,
-      exchangeTimeoutMs: Math.max(1, parseDuration(raw.exchangeTimeout, '--exchange-timeout', 'ms')),
-      replicaStallMs: Math.max(1, parseDuration(raw.stallTimeout, '--stall-timeout', 's')),
+      exchangeTimeoutMs: Math.max(1, parseDuration(raw.exchangeTimeout, '--exchange-timeout', { defaultUnit: 'ms' })),
+      replicaStallMs: Math.max(1, parseDuration(raw.stallTimeout, '--stall-timeout')),
       filter: filter.isEmpty ? undefined : filter,
-      requiredWindowSeconds: positiveSeconds(raw.requiredWindow, '--required-window'),
-      rateWindowSeconds: positiveSeconds(raw.rateWindow, '--rate-window'),
+      requiredWindowSeconds: parseDuration(raw.requiredWindow, '--required-window', { positive: true }) / 1000,
+      rateWindowSeconds: parseDuration(raw.rateWindow, '--rate-window', { positive: true }) / 1000,
     },
     metrics: parseHostPort(raw.metrics, '--metrics', { listening: true }),
-    drainTimeoutMs: parseDuration(raw.drainTimeout, '--drain-timeout', 's'),
+    drainTimeoutMs: parseDuration(raw.drainTimeout, '--drain-timeout'),
     logLevel: raw.logLevel,
   };
-}
-
-function positiveSeconds(text: string, option: string): number {
-  const ms = parseDuration(text, option, 's');
-  if (ms <= 0) throw new UserError(`${option}: must be longer than 0`);
-  return ms / 1000;
 }

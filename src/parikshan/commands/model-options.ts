@@ -1,44 +1,31 @@
 import { readFileSync } from 'node:fs';
-import { parseByteSize } from '../byte-size.js';
-import { parseDuration } from '../duration.js';
-import { UserError } from '../../util/user-error.js';
+import { parseDuration } from '../../util/parse-duration.js';
+import { parseByteSize } from '../../util/parse-size.js';
+import { UsageError } from '../../util/user-error.js';
 
-/** Exit code of usage errors (a wrong or missing option), as commander's own. */
-export const USAGE_EXIT = 2;
+/** Options of model and simulate beyond the shared parsers (src/util/parse-*.ts): rates, request sizes, overhead steps, sample files. */
 
-export function usageError(message: string, hint?: string): UserError {
-  return new UserError(message, hint, USAGE_EXIT);
+export function usageError(message: string, hint?: string): UsageError {
+  return new UsageError(message, hint);
 }
 
-/** A positive number such as `17`, `0.5` or `1e6`. */
+/** A positive number such as `17`, `0.5` or `1e6` (a rate, a slowdown). */
 export function parsePositive(text: string | undefined, option: string, { allowZero = false } = {}): number {
   const value = Number(text);
   if (text === undefined || text.trim() === '' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw usageError(`${option}: expected a ${allowZero ? 'non-negative' : 'positive'} number, got '${text ?? ''}'`);
+    throw usageError(`${option}: not a ${allowZero ? 'non-negative' : 'positive'} number: '${text ?? ''}'`, 'use e.g. 17, 0.5 or 1e6');
   }
-  return value;
-}
-
-export function parseCount(text: string, option: string): number {
-  const value = parsePositive(text, option);
-  if (!Number.isSafeInteger(value)) throw usageError(`${option}: expected a whole number, got '${text}'`);
   return value;
 }
 
 /** A request size: bytes, fractional allowed (`19.6`), or a size with a unit (`1KiB`). */
 export function parseRequestSize(text: string, option: string): number {
-  return /^\s*\d+(\.\d+)?\s*$/.test(text) ? parsePositive(text, option) : asUsage(() => parseByteSize(text, option));
-}
-
-export function parseBuffer(text: string, option: string): number {
-  return asUsage(() => parseByteSize(text, option));
+  return /^\s*\d+(\.\d+)?\s*$/.test(text) ? parsePositive(text, option) : parseByteSize(text, option);
 }
 
 /** Seconds, from `600`, `10m`, `1000000s` or `250ms`. */
 export function parseSeconds(text: string, option: string): number {
-  const ms = asUsage(() => parseDuration(text, option, 's'));
-  if (ms <= 0) throw usageError(`${option}: must be longer than 0`);
-  return ms / 1000;
+  return parseDuration(text, option, { positive: true }) / 1000;
 }
 
 /** Overhead steps in percent: `0:600:10` (from:to:step) or a list `100,300,500`. */
@@ -73,14 +60,4 @@ export function readSamples(path: string, option: string): Float64Array {
   });
   if (values.length === 0) throw usageError(`${option}: '${path}' holds no numbers`);
   return Float64Array.from(values);
-}
-
-/** The parsers above throw UserError with exit code 1; as options they are usage errors. */
-function asUsage<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    if (err instanceof UserError) throw usageError(err.message, err.hint);
-    throw err;
-  }
 }

@@ -6,7 +6,9 @@ import { capacityInRequests, evaluateModel, type ModelReport } from '../window-m
 import { summarizeHittingTimes } from '../window-model/hitting-time-summary.js';
 import { RandomStream } from '../window-model/random-stream.js';
 import { formatRate, formatSlowdown, formatWindow } from '../window-model/window-format.js';
-import { parseBuffer, parseCount, parsePositive, parseRequestSize, parseSeconds, usageError } from './model-options.js';
+import { parseCount } from '../../util/parse-numbers.js';
+import { parseByteSize } from '../../util/parse-size.js';
+import { parsePositive, parseRequestSize, parseSeconds, usageError } from './model-options.js';
 
 interface RawModelOptions {
   lambda?: string;
@@ -64,7 +66,7 @@ export function registerModel(program: Command): void {
     .action((raw: RawModelOptions) => {
       const report = evaluateModel(parseModelInputs(raw));
       const risk = raw.risk ? estimateRisk(report, parseCount(raw.replications, '--replications'), parseCount(raw.seed, '--seed')) : undefined;
-      const bufferBytes = raw.buffer !== undefined ? parseBuffer(raw.buffer, '--buffer') : undefined;
+      const bufferBytes = raw.buffer !== undefined ? parseByteSize(raw.buffer, '--buffer') : undefined;
       process.stdout.write(raw.json ? `${JSON.stringify(toJson(report, risk), null, 2)}\n` : formatModel(report, risk, bufferBytes, raw));
     });
 }
@@ -84,7 +86,7 @@ function parseModelInputs(raw: RawModelOptions) {
     if (raw.buffer === undefined || raw.requestSize === undefined) {
       throw usageError('the buffer is missing', 'give --buffer SIZE with --request-size BYTES, or --requests K');
     }
-    capacityRequests = capacityInRequests(parseBuffer(raw.buffer, '--buffer'), parseRequestSize(raw.requestSize, '--request-size'));
+    capacityRequests = capacityInRequests(parseByteSize(raw.buffer, '--buffer'), parseRequestSize(raw.requestSize, '--request-size'));
   }
   return { arrivalRate, baseServiceRate, slowdown, capacityRequests, requiredWindowSeconds: parseSeconds(raw.window, '--window') };
 }

@@ -6,9 +6,9 @@ import { figure35Overheads, figure35Series, FIGURE_3_5_HORIZON_SECONDS } from '.
 import { sweepOverheads, type SweepRow } from '../window-model/overhead-sweep.js';
 import { renderSweepSvg, type SweepSeries } from '../window-model/sweep-figure.js';
 import { formatWindow } from '../window-model/window-format.js';
+import { parseCount } from '../../util/parse-numbers.js';
+import { parseByteSize } from '../../util/parse-size.js';
 import {
-  parseBuffer,
-  parseCount,
   parseOverheads,
   parsePositive,
   parseRequestSize,
@@ -116,10 +116,10 @@ function parseScenario(raw: RawSimulateOptions): BufferScenario {
     connectionCapacity = parseCount(raw.requests, '--requests') - 1;
   } else {
     if (raw.buffer === undefined || raw.requestSize === undefined) throw usageError('the buffer is missing', 'give --buffer SIZE with --request-size, or --requests K');
-    connectionCapacity = parseBuffer(raw.buffer, '--buffer');
+    connectionCapacity = parseByteSize(raw.buffer, '--buffer');
     requestSize = parseSizeDraw(raw.requestSize, raw.sizes);
   }
-  const totalCapacity = raw.totalBuffer !== undefined ? parseBuffer(raw.totalBuffer, '--total-buffer') : Infinity;
+  const totalCapacity = raw.totalBuffer !== undefined ? parseByteSize(raw.totalBuffer, '--total-buffer') : Infinity;
   return {
     connections,
     interArrival,
