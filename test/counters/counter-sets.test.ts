@@ -119,7 +119,9 @@ describe.each(backendCases())('counted by $backend', ({ backend, skip }) => {
       for (let offset = 0; offset < buffer.length; offset += PAGE) buffer[offset] = 1;
       const faults = counter.read()[0]! - before;
       counter.stop();
-      expect(faults).toBeGreaterThanOrEqual(pages);
+      // glibc's malloc writes its chunk header into the first page when it maps the
+      // buffer, so that page has faulted before the first read: pages − 1 at least.
+      expect(faults).toBeGreaterThanOrEqual(pages - 1);
       // The JavaScript engine may fault a few pages of its own meanwhile.
       expect(faults).toBeLessThan(pages * 1.02 + 64);
     });
