@@ -86,22 +86,49 @@ uint64_t ElapsedNs(SteadyClock::time_point since) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - since).count());
 }
 
-// Why a thread gets in the way of a dlopen() now ("" when it does not): a
-// frame of its stack inside one of the `busy` ranges of `scope`.
-std::string BusyReason(ThreadFrames& frames, StoppedProcess& process, TracedThread& thread,
-                       const std::vector<BusyRange>& busy, BusyRange::Scope scope) {
+// What one stopped thread's stack says about the locks dlopen() takes.
+struct ThreadCheck {
+  // Why it may hold a lock for long ("" when it does not): a frame inside a
+  // kAnyThread range, or a stack that could not be unwound to its first
+  // frame, whose unseen callers may be inside the loader as well.
+  std::string loader;
+  bool unwind_stopped = false;  // `loader` is the unwinder's failure
+  // Why it must not be the borrowed thread ("" when it may): a frame inside
+  // a kBorrowedThread range.
+  std::string allocator;
+};
+
+std::string InsideReason(const TracedThread& thread, const BusyRange& range, uint64_t pc, size_t depth) {
+  return "thread " + std::to_string(thread.tid) + " is inside " + range.what + " (pc " + Hex(pc) +
+         (depth > 1 ? ", " + std::to_string(depth - 1) + " frames down" : "") + ")";
+}
+
+ThreadCheck CheckThread(ThreadFrames& frames, StoppedProcess& process, TracedThread& thread,
+                        const std::vector<BusyRange>& busy) {
+  ThreadCheck check;
   process.ReadRegisters(thread);
-  bool complete = false;
-  std::vector<uint64_t> pcs = frames.Of(thread.tid, kFramesChecked, &complete);
+  const UnwoundStack stack = frames.Of(thread.tid, kFramesChecked);
+  std::vector<uint64_t> pcs = stack.pcs;
   pcs.insert(pcs.begin(), ResumePc(thread.regs));
   for (size_t depth = 0; depth < pcs.size(); depth++) {
     for (const BusyRange& range : busy) {
-      if (range.scope != scope || pcs[depth] < range.start || pcs[depth] >= range.end) continue;
-      return "thread " + std::to_string(thread.tid) + " is inside " + range.what + " (pc " + Hex(pcs[depth]) +
-             (depth > 1 ? ", " + std::to_string(depth - 1) + " frames down" : "") + ")";
+      if (pcs[depth] < range.start || pcs[depth] >= range.end) continue;
+      if (range.scope == BusyRange::Scope::kAnyThread) {
+        check.loader = InsideReason(thread, range, pcs[depth], depth);
+        return check;
+      }
+      if (check.allocator.empty()) check.allocator = InsideReason(thread, range, pcs[depth], depth);
     }
   }
-  return "";
+  // A lock holder's frame sits near the top of its stack, so a stack cut at
+  // kFramesChecked is taken as clear; one cut short by the unwinder is not:
+  // the frames it could not reach may be dlopen's or malloc's.
+  if (stack.end == UnwoundStack::End::kStopped) {
+    check.loader = "thread " + std::to_string(thread.tid) + "'s stack could not be unwound past " +
+                   Hex(pcs.back()) + " (libdwfl: " + stack.why + ")";
+    check.unwind_stopped = true;
+  }
+  return check;
 }
 
 // Threads in the order we would rather borrow them: one stopped outside any
@@ -167,6 +194,22 @@ std::unique_ptr<RemoteCaller> BorrowThread(StoppedProcess& process, ProcessMemor
                                          : "no thread of process " + std::to_string(process.pid()) + " could be stopped");
 }
 
+// A dlopen() interrupted part-way: RemoteCaller puts the thread's registers
+// back and it resumes the code it was stopped in, but nothing undoes what
+// dlopen had done by then. It may hold the loader lock (a recursive lock
+// taken at its start and held through every constructor it runs) and, if
+// interrupted inside malloc, an arena lock; neither is ever released, as the
+// code that would release them no longer runs.
+std::string AbandonedDlopen(pid_t pid, pid_t tid, const InjectionRequest& request) {
+  const std::string thread = "thread " + std::to_string(tid);
+  return "dlopen(" + request.library + ") in " + thread + " of process " + std::to_string(pid) +
+         " did not return within " + std::to_string(request.call_timeout.count()) + " ms and was abandoned: " +
+         thread + " runs on from where it was stopped, but dlopen may have been left half-way with the loader lock "
+         "(or a malloc lock) still held by " + thread +
+         ", so dlopen, dlclose, dl_iterate_phdr or C++ exceptions in other threads may block for good, and the "
+         "library may be partly loaded; restart the process to be sure it is sound";
+}
+
 std::string ReadCString(ProcessMemory& memory, uint64_t address) {
   std::string text;
   uint8_t chunk[64];
@@ -203,7 +246,10 @@ std::string ReadCString(ProcessMemory& memory, uint64_t address) {
 //      in a kBorrowedThread range (malloc, fork: they hold arena locks for
 //      microseconds) are only ruled out as the thread to borrow, which
 //      would otherwise wait for a lock it holds itself; when no thread is
-//      left, retry the same way.
+//      left, retry the same way. A thread whose stack the unwinder could
+//      not follow to its first frame (code without CFI, a JIT, a private
+//      stack) counts as inside the loader: its unseen callers may be
+//      dlopen's. Retried the same way; if it persists, "unwind-incomplete".
 //   2. Borrow one thread: the first whose seccomp filters allow every system
 //      call dlopen() and the runtime's start make, and whose stack has room.
 //      Save its registers and XSAVE state (RemoteCaller).
@@ -217,33 +263,46 @@ std::string ReadCString(ProcessMemory& memory, uint64_t address) {
 //      resumes where it was stopped, re-issuing an interrupted system call.
 //
 // A failure at any step restores the borrowed thread (RemoteCaller's
-// destructor) and lets every thread go. A failure inside dlopen() leaves
+// destructor) and lets every thread go. A dlopen() that returns NULL leaves
 // nothing behind: glibc unmaps what it mapped and dlerror() clears the error.
+// A dlopen() that does not return within `call_timeout` is abandoned where
+// it is ("dlopen-timeout"): the thread gets its registers back, but the
+// loader lock (or a malloc lock) it may hold is never released.
 // ---------------------------------------------------------------------------
 InjectionReport InjectLibrary(pid_t pid, const InjectionRequest& request) {
   InjectionReport report;
   ProcessMemory memory(pid);
   std::string busy_reason;
+  bool unwind_stopped = false;  // busy_reason is a stack the unwinder could not finish
   milliseconds pause = kFirstRetryPause;
   const SteadyClock::time_point first_attempt = SteadyClock::now();
   // Reading the process's objects (ELF files, unwind tables) takes
   // milliseconds: done once, before any thread is stopped. An object loaded
   // after this is unknown to the unwinder, which then stops at its frames.
   ThreadFrames frames(pid);
+  if (!frames.error().empty()) {
+    throw TraceFailure("unwind-incomplete", "cannot tell whether a thread of process " + std::to_string(pid) +
+                                                " holds the loader or malloc lock: " + frames.error() +
+                                                "; nothing was loaded; start the program with iprobe run instead");
+  }
   for (int attempt = 1;; attempt++) {
     StoppedProcess process(pid, request.stop);
     report.attempts = attempt;
     report.threads = process.thread_count();
     busy_reason.clear();
+    unwind_stopped = false;
     std::vector<pid_t> in_allocator;  // not to be borrowed
     std::string allocator_reason;
     for (TracedThread* thread : process.StoppedThreads()) {
-      busy_reason = BusyReason(frames, process, *thread, request.busy, BusyRange::Scope::kAnyThread);
-      if (!busy_reason.empty()) break;
-      std::string reason = BusyReason(frames, process, *thread, request.busy, BusyRange::Scope::kBorrowedThread);
-      if (reason.empty()) continue;
+      ThreadCheck check = CheckThread(frames, process, *thread, request.busy);
+      if (!check.loader.empty()) {
+        busy_reason = check.loader;
+        unwind_stopped = check.unwind_stopped;
+        break;
+      }
+      if (check.allocator.empty()) continue;
       in_allocator.push_back(thread->tid);
-      if (allocator_reason.empty()) allocator_reason = reason;
+      if (allocator_reason.empty()) allocator_reason = check.allocator;
     }
     if (busy_reason.empty() && in_allocator.size() == process.StoppedThreads().size()) {
       busy_reason = "every thread is inside code that holds a lock dlopen needs; " + allocator_reason;
@@ -252,9 +311,15 @@ InjectionReport InjectLibrary(pid_t pid, const InjectionRequest& request) {
       process.Resume();
       if (attempt >= request.attempts) {
         const auto waited = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - first_attempt);
-        throw TraceFailure("loader-busy", busy_reason + " at each of " + std::to_string(attempt) + " stops over " +
-                                              std::to_string(waited.count()) +
-                                              " ms; it may hold a lock that dlopen needs, so nothing was loaded");
+        const std::string stops =
+            " at each of " + std::to_string(attempt) + " stops over " + std::to_string(waited.count()) + " ms";
+        if (unwind_stopped) {
+          throw TraceFailure("unwind-incomplete",
+                             busy_reason + stops +
+                                 ": it may hold the loader or malloc lock, so nothing was loaded; try again, or start "
+                                 "the program with iprobe run");
+        }
+        throw TraceFailure("loader-busy", busy_reason + stops + "; it may hold a lock that dlopen needs, so nothing was loaded");
       }
       Pause(pause);
       pause = std::min(pause * 2, kLongestRetryPause);
@@ -271,8 +336,13 @@ InjectionReport InjectLibrary(pid_t pid, const InjectionRequest& request) {
     std::vector<uint8_t> path(request.library.begin(), request.library.end());
     path.push_back(0);
     const uint64_t path_address = caller->PushData(path);
-    report.handle = caller->Call(request.dlopen, {path_address, static_cast<uint64_t>(request.dlopen_flags)},
-                                 request.call_timeout);
+    try {
+      report.handle = caller->Call(request.dlopen, {path_address, static_cast<uint64_t>(request.dlopen_flags)},
+                                   request.call_timeout);
+    } catch (const TraceFailure& failure) {
+      if (failure.code() != "remote-call-timeout") throw;
+      throw TraceFailure("dlopen-timeout", AbandonedDlopen(pid, borrowed.tid, request), borrowed.tid);
+    }
     std::string error;
     if (report.handle == 0) {
       const uint64_t message = request.dlerror ? caller->Call(request.dlerror, {}, request.call_timeout) : 0;

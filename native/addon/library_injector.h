@@ -51,10 +51,12 @@ struct InjectionReport {
   uint64_t call_ns = 0;         // the calling thread borrowed
 };
 
-// Throws TraceFailure ("loader-busy", "seccomp-forbids", "seccomp-strict",
-// "seccomp-unreadable", "dlopen-failed", "exited", "remote-call-*", and the
-// StoppedProcess codes). Whatever happens, the borrowed thread's registers
-// are restored and every thread is let go.
+// Throws TraceFailure ("loader-busy", "unwind-incomplete" (a thread's stack
+// could not be unwound, so it may be inside the loader), "seccomp-forbids",
+// "seccomp-strict", "seccomp-unreadable", "dlopen-failed", "dlopen-timeout"
+// (dlopen abandoned half-way: the loader lock may stay held), "exited",
+// "remote-call-*", and the StoppedProcess codes). Whatever happens, the
+// borrowed thread's registers are restored and every thread is let go.
 InjectionReport InjectLibrary(pid_t pid, const InjectionRequest& request);
 
 struct RemoteCallRequest {
