@@ -221,9 +221,13 @@ uint64_t RemoteCaller::Call(uint64_t function, const std::vector<uint64_t>& args
                          thread_.tid);
     }
     if (outcome.kind == ResumeOutcome::Kind::kTimedOut) {
+      // The thread is stopped (interrupted) inside the function. Restore()
+      // gives it its registers back, but not what the function did so far:
+      // a lock it took stays taken.
       throw TraceFailure("remote-call-timeout", "the call to " + Hex(function) + " in thread " + Tid(thread_) +
                                                     " did not return within " + std::to_string(timeout.count()) +
-                                                    " ms",
+                                                    " ms and was abandoned; whatever it had done by then (a lock "
+                                                    "taken, memory changed) stays",
                          thread_.tid);
     }
     if (outcome.event != 0) continue;  // a group stop (SIGSTOP): finish the call first

@@ -42,7 +42,8 @@ class RemoteCaller {
   // thread and returns %rax. Throws TraceFailure: "exited" when the process
   // dies meanwhile, "remote-call-fault" when the function crashes,
   // "remote-call-timeout" when it does not return in time. In every case the
-  // thread can still be restored (except when it is gone).
+  // thread's registers can still be restored (except when it is gone), but
+  // a function abandoned part-way is not undone: locks it took stay held.
   uint64_t Call(uint64_t function, const std::vector<uint64_t>& args, std::chrono::milliseconds timeout);
 
   // Puts back the saved registers and extended state. Idempotent.
