@@ -43,6 +43,12 @@ export interface InjectionRecord {
   runtime: string;
   injectedAt: string;
   slots: RedirectedSlot[];
+  /**
+   * Set when iprobe's dlopen() of the runtime was abandoned half-way (it did
+   * not return in time) with the runtime already mapped: why. Such a runtime
+   * may be uninitialised and the loader lock may be held, so it is never used.
+   */
+  abandoned?: string;
 }
 
 /** IPROBE_STATE_DIR, else /run/iprobe for root, else a per-user directory. */
@@ -89,6 +95,7 @@ export function writeInjectionRecord(record: InjectionRecord): void {
     startTime: record.startTime.toString(),
     runtime: record.runtime,
     injectedAt: record.injectedAt,
+    ...(record.abandoned !== undefined ? { abandoned: record.abandoned } : {}),
     slots: record.slots.map((s) => ({
       object: s.object,
       hook: s.hook,
@@ -118,6 +125,7 @@ function decode(raw: unknown): InjectionRecord | undefined {
       startTime: BigInt(r.startTime),
       runtime: r.runtime,
       injectedAt: String(r.injectedAt ?? ''),
+      ...(typeof r.abandoned === 'string' ? { abandoned: r.abandoned } : {}),
       slots: (r.slots as Record<string, string>[]).map((s) => ({
         object: String(s.object),
         hook: String(s.hook),

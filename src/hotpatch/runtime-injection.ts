@@ -11,7 +11,7 @@ import { processStartTime } from '../runtime/process-info.js';
 import { RuntimeSegment } from '../runtime/segment.js';
 import { UserError } from '../util/user-error.js';
 import { planInjection } from './injection-plan.js';
-import { readInjectionRecord, writeInjectionRecord, type InjectionRecord } from './injection-record.js';
+import { readInjectionRecord, recordPath, writeInjectionRecord, type InjectionRecord } from './injection-record.js';
 import { loadedObjects, type LoadedObject } from './loaded-objects.js';
 import { findRuntimeInProcess, type RuntimeInProcess } from './runtime-in-process.js';
 
@@ -38,6 +38,7 @@ export async function findAttachedRuntime(pid: number, objects: LoadedObject[]):
   const runtime = await findRuntimeInProcess(pid, objects);
   const record = readInjectionRecord(pid, runtime !== undefined);
   if (!runtime) return undefined;
+  if (record?.abandoned !== undefined) throw abandonedRuntime(pid, record);
   if (record) return { runtime, origin: 'injected', record, objects };
   if (preloadedInto(pid, runtime.object.path)) return { runtime, origin: 'preloaded', objects };
   // Mapped, not preloaded, and its record is gone (e.g. /run was cleared):
@@ -69,7 +70,19 @@ async function injectRuntime(pid: number, objects: readonly LoadedObject[]): Pro
     );
   }
   const plan = await planInjection(pid, objects);
-  const injection = await injectLibrary(pid, { library, dlopen: plan.dlopen, dlerror: plan.dlerror, flags: RTLD_NOW, busy: plan.busy });
+  let injection: InjectionResult;
+  try {
+    injection = await injectLibrary(pid, {
+      library,
+      dlopen: plan.dlopen,
+      dlerror: plan.dlerror,
+      flags: RTLD_NOW,
+      busy: plan.busy,
+      callTimeoutMs: dlopenTimeoutForTests(),
+    });
+  } catch (err) {
+    throw await noteAbandonedLoad(pid, library, err);
+  }
   const after = loadedObjects(await readMaps(pid));
   const runtime = await findRuntimeInProcess(pid, after);
   if (!runtime) {
@@ -88,6 +101,49 @@ async function injectRuntime(pid: number, objects: readonly LoadedObject[]): Pro
   writeInjectionRecord(record);
   startCounting(pid);
   return { runtime, origin: 'injected', record, injection: { ...injection, library, dlopenObject: plan.dlopenObject }, objects: after };
+}
+
+/** IPROBE_TEST_DLOPEN_TIMEOUT_MS, for tests only: the time the remote dlopen() gets (default 10 s). */
+function dlopenTimeoutForTests(): number | undefined {
+  const ms = Number(process.env.IPROBE_TEST_DLOPEN_TIMEOUT_MS);
+  return Number.isInteger(ms) && ms > 0 ? ms : undefined;
+}
+
+/**
+ * A failed injection that nonetheless left the runtime mapped (a dlopen()
+ * abandoned half-way: its constructor may not have run, the loader lock may
+ * be held) is recorded as abandoned, so that no later iprobe takes that
+ * runtime for a working one; the error says so.
+ */
+async function noteAbandonedLoad(pid: number, library: string, err: unknown): Promise<unknown> {
+  if (!(err instanceof Error)) return err;
+  let mapped: LoadedObject | undefined;
+  try {
+    mapped = loadedObjects(await readMaps(pid)).find((o) => o.path === library || path.basename(o.path) === path.basename(library));
+  } catch {
+    return err; // the process is gone
+  }
+  if (!mapped) return err;
+  writeInjectionRecord({
+    pid,
+    startTime: processStartTime(pid) ?? 0n,
+    runtime: mapped.path,
+    injectedAt: new Date().toISOString(),
+    slots: [],
+    abandoned: err.message,
+  });
+  return new UserError(
+    `${err.message}; ${mapped.path} is mapped in process ${pid} but was never seen to load: iprobe will not use it in this process`,
+    err instanceof UserError ? err.hint : undefined,
+  );
+}
+
+function abandonedRuntime(pid: number, record: InjectionRecord): UserError {
+  return new UserError(
+    `process ${pid} maps the iprobe runtime ${record.runtime} from an injection at ${record.injectedAt} whose dlopen was abandoned half-way ` +
+      `(see ${recordPath(pid)}); it may be uninitialised and the loader lock may be held, so iprobe will not use it`,
+    'restart the process (with iprobe run, or let iprobe hot inject into the new one)',
+  );
 }
 
 /** A fresh injected runtime waits in mode off; count, as `iprobe run` does by default. */

@@ -4,13 +4,15 @@
  * or malloc somewhere below), refused after the usual retries with the
  * target left running, untraced and unchanged; and a dlopen that does not
  * return in time, abandoned with the loader lock possibly still held, which
- * the error must say instead of claiming the thread was put back as it was.
+ * the error must say instead of claiming the thread was put back as it was;
+ * when that dlopen had mapped the runtime, the record marks it abandoned and
+ * no later iprobe uses it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { planInjection } from '../../src/hotpatch/injection-plan.js';
-import { recordPath } from '../../src/hotpatch/injection-record.js';
+import { recordPath, removeInjectionRecord } from '../../src/hotpatch/injection-record.js';
 import { loadedObjects } from '../../src/hotpatch/loaded-objects.js';
 import { attachRuntime } from '../../src/hotpatch/runtime-injection.js';
 import { injectLibrary, RTLD_NOW } from '../../src/process/library-injection.js';
@@ -124,6 +126,47 @@ describe('a dlopen that does not return in time', () => {
       expect((await target.ask('report', /errors (\d+) allocations (\d+)/))[1]).toBe('0');
     } finally {
       target.kill();
+    }
+  });
+});
+
+describe('an injection of the runtime abandoned with the runtime mapped', () => {
+  afterEach(() => {
+    delete process.env.IPROBE_TEST_DLOPEN_TIMEOUT_MS;
+  });
+
+  it('is recorded as abandoned, and that runtime is never used', async () => {
+    const exe = compileFixture(path.join('..', 'inject', 'loader-holder.c'), ['-ldl'], 'loader-holder');
+    const auditor = await compile({
+      sources: [fixture('inject', 'audit-blocks-runtime.c')],
+      output: path.join(scratch, 'libaudit-blocks-runtime.so'),
+      flags: ['-O2'],
+      shared: true,
+    });
+    const target = await PlainTarget.start([exe], { LD_AUDIT: auditor });
+    try {
+      await target.waitFor(/ready/);
+      process.env.IPROBE_TEST_DLOPEN_TIMEOUT_MS = '300';
+      await expect(attachRuntime(target.pid, await objectsOf(target.pid))).rejects.toThrow(
+        new RegExp(
+          `^dlopen\\(\\S+libiprobe_runtime\\.so\\) in thread \\d+ of process ${target.pid} did not return within 300 ms and was abandoned: .*loader lock.*; ` +
+            `\\S+libiprobe_runtime\\.so is mapped in process ${target.pid} but was never seen to load: iprobe will not use it in this process$`,
+        ),
+      );
+      expectUntraced(target.pid);
+      expect(target.maps('libiprobe_runtime').length).toBeGreaterThan(0);
+      const record = JSON.parse(readFileSync(recordPath(target.pid), 'utf8'));
+      expect(record.abandoned).toMatch(/did not return within 300 ms/);
+      expect(record.slots).toEqual([]);
+      delete process.env.IPROBE_TEST_DLOPEN_TIMEOUT_MS;
+      await expect(attachRuntime(target.pid, await objectsOf(target.pid))).rejects.toThrow(
+        new RegExp(`^process ${target.pid} maps the iprobe runtime \\S+ from an injection at \\S+ whose dlopen was abandoned half-way`),
+      );
+      expectUntraced(target.pid);
+      expect((await target.ask('report', /errors (\d+) allocations (\d+)/))[1]).toBe('0');
+    } finally {
+      target.kill();
+      removeInjectionRecord(target.pid);
     }
   });
 });
