@@ -59,6 +59,8 @@ const IPROBE_CASES: [args: string[], message: RegExp][] = [
   [['fperf'], /say what to profile/],
   [['fperf', '--list-events', PID], /--list-events takes no target/],
   [['fperf', '--list-events', '--check-events'], /cannot be combined/],
+  [['fperf', '--list-events', '--budget', 'abc'], /--budget: not a budget: 'abc'/],
+  [['fperf', '--check-events', '--when', 'x'], /--when 'x': cannot read 'x'/],
   [['fperf', PID, '--all'], /--all only applies to --list-events/],
   // hot
   [['hot', PID, '--limit', '3'], /^iprobe: unknown option '--limit' \(Did you mean --list\?\)\n$/],

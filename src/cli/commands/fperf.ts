@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parseBudget } from '../../fperf/budget.js';
+import { parseBudget, type Budget } from '../../fperf/budget.js';
 import { backendPreference, BACKEND_ENV } from '../../fperf/counter-backend.js';
 import { checkEventSet, defaultEventsFor, eventsForRun } from '../../fperf/event-check.js';
 import { loadEventCatalog, type EventCatalog } from '../../fperf/event-catalog.js';
 import { eventListing } from '../../fperf/event-listing.js';
 import { canonicalEventNames, eventSetError, splitEventList, type DefaultEventSet } from '../../fperf/event-selection.js';
-import { parseRule } from '../../fperf/monitoring-rules.js';
+import { parseRule, type MonitoringRule } from '../../fperf/monitoring-rules.js';
 import { profileProgram } from '../../fperf/profile-program.js';
 import { buildReport, type FperfReport } from '../../fperf/profile-report.js';
 import { profileProcess, type ProfileRequest } from '../../fperf/profile-session.js';
@@ -26,7 +26,7 @@ interface FperfFlags {
   counters?: string;
   all?: boolean;
   json?: boolean;
-  budget: string;
+  budget: Budget;
   interval: number;
   duration?: number;
   fn?: string[];
@@ -53,7 +53,12 @@ export function registerFperf(program: Command): void {
     .option('-e, --events <events>', 'events to count, comma-separated (default: chosen from what is available)')
     .option('--counters <backend>', `who counts: auto (PAPI where it can, else the kernel directly), papi, kernel (default: $${BACKEND_ENV}, else auto)`)
     .option('--all', 'with --list-events: also the events that cannot be counted here, and why')
-    .option('--budget <percent>', "overhead budget, a percentage of the target's CPU time, or none", '5%')
+    .addOption(
+      parsedOption('--budget <percent>', "overhead budget, a percentage of the target's CPU time, or none", parseBudget).default(
+        parseBudget('5%'),
+        '5%',
+      ),
+    )
     .addOption(parsedOption('--interval <time>', 'quota refill interval', positiveDuration).default(100, '100ms'))
     .addOption(parsedOption('--duration <time>', 'how long to profile (default: 30s for a pid; the whole run for -- prog)', positiveDuration))
     .option('--fn <glob...>', 'functions to profile (default: every probe)')
@@ -89,10 +94,13 @@ Examples:
   iprobe fperf --check-events PAPI_TOT_CYC,PAPI_L1_DCM`,
     )
     .action(async (target: string[], flags: FperfFlags) => {
+      // every argument is checked, whatever the mode, before the counters or the process are touched
       const mode = modeOf(target, flags);
+      const rules = flags.when.map((text) => asUsageError(() => parseRule(text)));
+      if (flags.watchTimeout !== undefined && rules.length === 0) throw new UsageError('--watch-timeout goes with --when');
       if (mode === 'list-events') return listEvents(flags);
       if (mode === 'check-events') return checkEvents(flags);
-      return profile(target, flags);
+      return profile(target, rules, flags);
     });
 }
 
@@ -144,22 +152,18 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-async function profile(target: string[], flags: FperfFlags): Promise<void> {
+async function profile(target: string[], rules: MonitoringRule[], flags: FperfFlags): Promise<void> {
   if (target.length === 0) {
     throw new UsageError('say what to profile: a pid, or -- program args', 'iprobe fperf 4242, or iprobe fperf -- ./prog args');
   }
   const isPid = target.length === 1 && /^[0-9]+$/.test(target[0]!) && !process.argv.includes('--');
-  // every argument is checked before the counters or the process are touched
-  const budget = parseBudget(flags.budget, '--budget');
-  const rules = flags.when.map((text) => asUsageError(() => parseRule(text)));
-  if (flags.watchTimeout !== undefined && rules.length === 0) throw new UsageError('--watch-timeout goes with --when');
   const pid = isPid ? parsePid(target[0]!) : undefined;
   const preference = backendPreference(flags.counters);
   const { events, backend } = eventsForRun(flags.events, loadEventCatalog(preference));
   const request: Omit<ProfileRequest, 'pid'> = {
     events,
     backend,
-    budget,
+    budget: flags.budget,
     intervalMs: Math.max(10, flags.interval),
     durationMs: flags.duration ?? (isPid ? DEFAULT_PID_DURATION_MS : Infinity),
     functions: flags.fn ?? [],
