@@ -277,14 +277,19 @@ InjectionReport InjectLibrary(pid_t pid, const InjectionRequest& request) {
   milliseconds pause = kFirstRetryPause;
   const SteadyClock::time_point first_attempt = SteadyClock::now();
   // Reading the process's objects (ELF files, unwind tables) takes
-  // milliseconds: done once, before any thread is stopped. An object loaded
-  // after this is unknown to the unwinder, which then stops at its frames.
-  ThreadFrames frames(pid);
-  if (!frames.error().empty()) {
-    throw TraceFailure("unwind-incomplete", "cannot tell whether a thread of process " + std::to_string(pid) +
-                                                " holds the loader or malloc lock: " + frames.error() +
-                                                "; nothing was loaded; start the program with iprobe run instead");
-  }
+  // milliseconds: done before any thread is stopped. An object loaded after
+  // this is unknown to the unwinder, which then stops at its frames: after a
+  // stop with such a stack the objects are read again, while threads run.
+  auto read_objects = [pid]() {
+    auto frames = std::make_unique<ThreadFrames>(pid);
+    if (!frames->error().empty()) {
+      throw TraceFailure("unwind-incomplete", "cannot tell whether a thread of process " + std::to_string(pid) +
+                                                  " holds the loader or malloc lock: " + frames->error() +
+                                                  "; nothing was loaded; start the program with iprobe run instead");
+    }
+    return frames;
+  };
+  std::unique_ptr<ThreadFrames> frames = read_objects();
   for (int attempt = 1;; attempt++) {
     StoppedProcess process(pid, request.stop);
     report.attempts = attempt;
@@ -294,7 +299,7 @@ InjectionReport InjectLibrary(pid_t pid, const InjectionRequest& request) {
     std::vector<pid_t> in_allocator;  // not to be borrowed
     std::string allocator_reason;
     for (TracedThread* thread : process.StoppedThreads()) {
-      ThreadCheck check = CheckThread(frames, process, *thread, request.busy);
+      ThreadCheck check = CheckThread(*frames, process, *thread, request.busy);
       if (!check.loader.empty()) {
         busy_reason = check.loader;
         unwind_stopped = check.unwind_stopped;
@@ -323,6 +328,7 @@ InjectionReport InjectLibrary(pid_t pid, const InjectionRequest& request) {
       }
       Pause(pause);
       pause = std::min(pause * 2, kLongestRetryPause);
+      if (unwind_stopped) frames = read_objects();
       continue;
     }
 
