@@ -5,15 +5,11 @@ import { UsageError } from '../../util/user-error.js';
 
 /** Options of model and simulate beyond the shared parsers (src/util/parse-*.ts): rates, request sizes, overhead steps, sample files. */
 
-export function usageError(message: string, hint?: string): UsageError {
-  return new UsageError(message, hint);
-}
-
 /** A positive number such as `17`, `0.5` or `1e6` (a rate, a slowdown). */
 export function parsePositive(text: string | undefined, option: string, { allowZero = false } = {}): number {
   const value = Number(text);
   if (text === undefined || text.trim() === '' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw usageError(`${option}: not a ${allowZero ? 'non-negative' : 'positive'} number: '${text ?? ''}'`, 'use e.g. 17, 0.5 or 1e6');
+    throw new UsageError(`${option}: not a ${allowZero ? 'non-negative' : 'positive'} number: '${text ?? ''}'`, 'use e.g. 17, 0.5 or 1e6');
   }
   return value;
 }
@@ -33,9 +29,9 @@ export function parseOverheads(text: string, option: string): number[] {
   const range = /^\s*(\d+(?:\.\d+)?):(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)\s*$/.exec(text);
   if (range) {
     const [from, to, step] = [Number(range[1]), Number(range[2]), Number(range[3])];
-    if (step <= 0 || to < from) throw usageError(`${option}: bad range '${text}'`, 'from:to:step with to ≥ from and step > 0');
+    if (step <= 0 || to < from) throw new UsageError(`${option}: bad range '${text}'`, 'from:to:step with to ≥ from and step > 0');
     const count = Math.floor((to - from) / step + 1e-9) + 1;
-    if (count > 1000) throw usageError(`${option}: ${count} steps is too many (at most 1000)`);
+    if (count > 1000) throw new UsageError(`${option}: ${count} steps is too many (at most 1000)`);
     return Array.from({ length: count }, (_, i) => +(from + i * step).toFixed(6));
   }
   const values = text.split(',').map((part) => parsePositive(part, option, { allowZero: true }));
@@ -48,16 +44,16 @@ export function readSamples(path: string, option: string): Float64Array {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw usageError(`${option}: cannot read '${path}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new UsageError(`${option}: cannot read '${path}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   const values: number[] = [];
   text.split('\n').forEach((line, index) => {
     const content = line.replace(/#.*/, '').trim();
     if (content === '') return;
     const value = Number(content);
-    if (!Number.isFinite(value) || value < 0) throw usageError(`${option}: ${path}:${index + 1}: not a non-negative number: '${content}'`);
+    if (!Number.isFinite(value) || value < 0) throw new UsageError(`${option}: ${path}:${index + 1}: not a non-negative number: '${content}'`);
     values.push(value);
   });
-  if (values.length === 0) throw usageError(`${option}: '${path}' holds no numbers`);
+  if (values.length === 0) throw new UsageError(`${option}: '${path}' holds no numbers`);
   return Float64Array.from(values);
 }

@@ -8,7 +8,8 @@ import { RandomStream } from '../window-model/random-stream.js';
 import { formatRate, formatSlowdown, formatWindow } from '../window-model/window-format.js';
 import { parseCount } from '../../util/parse-numbers.js';
 import { parseByteSize } from '../../util/parse-size.js';
-import { parsePositive, parseRequestSize, parseSeconds, usageError } from './model-options.js';
+import { UsageError } from '../../util/user-error.js';
+import { parsePositive, parseRequestSize, parseSeconds } from './model-options.js';
 
 interface RawModelOptions {
   lambda?: string;
@@ -72,19 +73,19 @@ export function registerModel(program: Command): void {
 }
 
 function parseModelInputs(raw: RawModelOptions) {
-  if (raw.lambda === undefined) throw usageError('--lambda is required', 'requests per second, e.g. --lambda 17');
+  if (raw.lambda === undefined) throw new UsageError('--lambda is required', 'requests per second, e.g. --lambda 17');
   const arrivalRate = parsePositive(raw.lambda, '--lambda');
-  if ((raw.mu === undefined) === (raw.mu0 === undefined)) throw usageError('give one of --mu or --mu0', '--mu0 goes with --slowdown');
-  if (raw.mu !== undefined && raw.slowdown !== undefined) throw usageError('--slowdown goes with --mu0, not --mu');
+  if ((raw.mu === undefined) === (raw.mu0 === undefined)) throw new UsageError('give one of --mu or --mu0', '--mu0 goes with --slowdown');
+  if (raw.mu !== undefined && raw.slowdown !== undefined) throw new UsageError('--slowdown goes with --mu0, not --mu');
   const baseServiceRate = raw.mu !== undefined ? parsePositive(raw.mu, '--mu') : parsePositive(raw.mu0, '--mu0');
   const slowdown = raw.slowdown !== undefined ? parsePositive(raw.slowdown, '--slowdown') : 1;
   let capacityRequests: number;
   if (raw.requests !== undefined) {
-    if (raw.buffer !== undefined || raw.requestSize !== undefined) throw usageError('give --requests, or --buffer with --request-size, not both');
+    if (raw.buffer !== undefined || raw.requestSize !== undefined) throw new UsageError('give --requests, or --buffer with --request-size, not both');
     capacityRequests = parseCount(raw.requests, '--requests');
   } else {
     if (raw.buffer === undefined || raw.requestSize === undefined) {
-      throw usageError('the buffer is missing', 'give --buffer SIZE with --request-size BYTES, or --requests K');
+      throw new UsageError('the buffer is missing', 'give --buffer SIZE with --request-size BYTES, or --requests K');
     }
     capacityRequests = capacityInRequests(parseByteSize(raw.buffer, '--buffer'), parseRequestSize(raw.requestSize, '--request-size'));
   }

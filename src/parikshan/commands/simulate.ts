@@ -8,13 +8,13 @@ import { renderSweepSvg, type SweepSeries } from '../window-model/sweep-figure.j
 import { formatWindow } from '../window-model/window-format.js';
 import { parseCount } from '../../util/parse-numbers.js';
 import { parseByteSize } from '../../util/parse-size.js';
+import { UsageError } from '../../util/user-error.js';
 import {
   parseOverheads,
   parsePositive,
   parseRequestSize,
   parseSeconds,
   readSamples,
-  usageError,
 } from './model-options.js';
 
 interface RawSimulateOptions {
@@ -101,21 +101,21 @@ function parseScenario(raw: RawSimulateOptions): BufferScenario {
     raw.arrivals === 'poisson'
       ? { kind: 'exponential', mean: 1 / required(raw.lambda, '--lambda', 'Poisson arrivals need --lambda') }
       : { kind: 'samples', values: readSamples(raw.arrivals, '--arrivals'), order: 'replay' };
-  if (raw.arrivals !== 'poisson' && raw.lambda !== undefined) throw usageError('--lambda goes with --arrivals poisson, not a file');
+  if (raw.arrivals !== 'poisson' && raw.lambda !== undefined) throw new UsageError('--lambda goes with --arrivals poisson, not a file');
   const service: Draw =
     raw.service === 'exponential'
       ? { kind: 'exponential', mean: 1 / required(raw.mu0, '--mu0', 'exponential service needs --mu0') }
       : { kind: 'samples', values: readSamples(raw.service, '--service'), order: 'resample' };
-  if (raw.service !== 'exponential' && raw.mu0 !== undefined) throw usageError('--mu0 goes with --service exponential, not a file');
+  if (raw.service !== 'exponential' && raw.mu0 !== undefined) throw new UsageError('--mu0 goes with --service exponential, not a file');
   const connections = parseCount(raw.connections, '--connections');
-  if (connections > 256) throw usageError('--connections: at most 256');
+  if (connections > 256) throw new UsageError('--connections: at most 256');
   let connectionCapacity: number;
   let requestSize: Draw | undefined;
   if (raw.requests !== undefined) {
-    if (raw.buffer !== undefined || raw.totalBuffer !== undefined) throw usageError('--requests counts requests: give it without --buffer and --total-buffer');
+    if (raw.buffer !== undefined || raw.totalBuffer !== undefined) throw new UsageError('--requests counts requests: give it without --buffer and --total-buffer');
     connectionCapacity = parseCount(raw.requests, '--requests') - 1;
   } else {
-    if (raw.buffer === undefined || raw.requestSize === undefined) throw usageError('the buffer is missing', 'give --buffer SIZE with --request-size, or --requests K');
+    if (raw.buffer === undefined || raw.requestSize === undefined) throw new UsageError('the buffer is missing', 'give --buffer SIZE with --request-size, or --requests K');
     connectionCapacity = parseByteSize(raw.buffer, '--buffer');
     requestSize = parseSizeDraw(raw.requestSize, raw.sizes);
   }
@@ -137,11 +137,11 @@ function parseSizeDraw(text: string, distribution: string): Draw {
   const mean = parseRequestSize(text, '--request-size');
   if (distribution === 'fixed') return { kind: 'fixed', value: mean };
   if (distribution === 'exponential') return { kind: 'exponential', mean };
-  throw usageError(`--sizes: expected fixed or exponential, got '${distribution}'`);
+  throw new UsageError(`--sizes: expected fixed or exponential, got '${distribution}'`);
 }
 
 function required(text: string | undefined, option: string, hint: string): number {
-  if (text === undefined) throw usageError(`${option} is required`, hint);
+  if (text === undefined) throw new UsageError(`${option} is required`, hint);
   return parsePositive(text, option);
 }
 
