@@ -158,6 +158,8 @@ export function explainEngineFailure(pid: number, err: unknown): unknown {
     case 'remote-call-unsupported':
       return new UserError(err.message, 'nothing was loaded; the process runs on unchanged');
     case 'remote-call-timeout':
+      // the call was abandoned half-way: its effects (locks it took, memory it changed) stay
+      return new UserError(err.message, 'the borrowed thread runs on from where it was stopped; what the abandoned call did is not undone');
     case 'remote-call-fault':
       return new UserError(err.message, 'the borrowed thread was put back as it was');
     case 'rollback-failed':
