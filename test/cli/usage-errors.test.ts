@@ -177,6 +177,16 @@ describe.concurrent('what is not a usage error', () => {
     expect(refused.stderr).toMatch(/^parikshan: no parikshan admin endpoint at 127\.0\.0\.1:7/);
   });
 
+  test('an output file that cannot be written is refused before the process is touched (exit 1)', async () => {
+    for (const command of ['trace', 'fperf']) {
+      const r = await run('iprobe', [command, PID, '-o', '/nonexistent/out.json']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe('iprobe: --output: cannot write /nonexistent/out.json: no such file or directory\n');
+      expectUntouched();
+    }
+  });
+
   test('no command at all: the help, on stderr, exit 2', async () => {
     for (const cli of ['iprobe', 'parikshan'] as const) {
       const r = await run(cli, []);

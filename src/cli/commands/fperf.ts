@@ -16,6 +16,7 @@ import { parseCount, parsePid } from '../../util/parse-numbers.js';
 import { asUsageError, UsageError, UserError } from '../../util/user-error.js';
 import { formatProfileReport } from '../fperf-profile-report.js';
 import { formatEventCheck, formatEventListing } from '../fperf-report.js';
+import { checkOutputPath } from '../output-path.js';
 import { parsedOption } from '../parsed-option.js';
 
 interface FperfFlags {
@@ -158,6 +159,7 @@ async function profile(target: string[], rules: MonitoringRule[], flags: FperfFl
   }
   const isPid = target.length === 1 && /^[0-9]+$/.test(target[0]!) && !process.argv.includes('--');
   const pid = isPid ? parsePid(target[0]!) : undefined;
+  if (flags.output) checkOutputPath(flags.output, '--output');
   const preference = backendPreference(flags.counters);
   const { events, backend } = eventsForRun(flags.events, loadEventCatalog(preference));
   const request: Omit<ProfileRequest, 'pid'> = {

@@ -7,6 +7,7 @@ import { countSpans, toChromeTrace } from '../../runtime/export/chrome-trace.js'
 import { stageFile } from '../../util/atomic-write.js';
 import { parseDuration } from '../../util/parse-duration.js';
 import { parseCount, parsePid } from '../../util/parse-numbers.js';
+import { checkOutputPath } from '../output-path.js';
 import { parsedOption } from '../parsed-option.js';
 
 interface TraceFlags {
@@ -36,6 +37,7 @@ export function registerTrace(program: Command): void {
     .addHelpText('after', '\nOpen the trace in https://ui.perfetto.dev or chrome://tracing; summarise it with iprobe report <file>.')
     .action(async (pid: number, flags: TraceFlags) => {
       const output = flags.output ?? `trace-${pid}.json`;
+      checkOutputPath(output, '--output');
       const all = !flags.fn?.length;
       const result = await traceProcess({
         pid,
