@@ -1,5 +1,6 @@
 /** /proc/PID/maps as typed entries. */
 import { readFile } from 'node:fs/promises';
+import { UserError } from '../util/user-error.js';
 
 export interface MapsEntry {
   start: number;
@@ -55,7 +56,21 @@ export function parseMaps(text: string): MapsEntry[] {
 }
 
 export async function readMaps(pid: number): Promise<MapsEntry[]> {
-  return parseMaps(await readFile(`/proc/${pid}/maps`, 'utf8'));
+  let text: string;
+  try {
+    text = await readFile(`/proc/${pid}/maps`, 'utf8');
+  } catch (err) {
+    // The target's problem, not ours: one line, exit 1. Root is refused too
+    // for a process outside its user namespace (a container's pid 1).
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') throw new UserError(`no process ${pid}`);
+    if (code === 'EACCES' || code === 'EPERM') {
+      const hint = process.getuid?.() === 0 ? 'it may belong to another user namespace' : 'run iprobe as root, or as the user the process runs as';
+      throw new UserError(`cannot read the mappings of process ${pid}: permission denied`, hint);
+    }
+    throw err;
+  }
+  return parseMaps(text);
 }
 
 /** The mapping that contains `address`, if any (entries sorted by start, as the kernel lists them). */
