@@ -7,7 +7,7 @@
 import { attachRuntimeForProfiling } from './runtime-attach.js';
 import { calibrateReadCost, type CounterBackend } from './counter-backend.js';
 import type { TickClock } from '../runtime/clock.js';
-import { FperfControl, type FperfStatus } from '../runtime/fperf-control.js';
+import { FperfControl, TargetExitedError, type FperfStatus } from '../runtime/fperf-control.js';
 import type { FunctionSamples } from '../runtime/fperf-table.js';
 import type { Mode } from '../runtime/layout.js';
 import { RuntimeSegment } from '../runtime/segment.js';
@@ -120,7 +120,16 @@ async function profileWithRuntime(request: ProfileRequest, log: (line: string) =
     const control = new FperfControl(segment);
     const probes = await probeControl(pid, request.probeLists, Number(segment.header().exeLoadBias));
     const events = profileEvents(request.events);
-    await control.configure(events, request.backend);
+    try {
+      await control.configure(events, request.backend);
+    } catch (err) {
+      // a program run under FPerf that ends first was simply too short to profile
+      if (err instanceof TargetExitedError && request.targetExit) {
+        const readNs = request.readCostNs ?? 0;
+        return emptyResult(request, events, probes, segment, control, { readNs, chargedNs: 2 * readNs + BOOKKEEPING_NS }, false);
+      }
+      throw err;
+    }
     const readNs = request.readCostNs ?? calibrateReadCost(request.backend, events, 501).medianNs;
     const sampleCost: SampleCost = { readNs, chargedNs: 2 * readNs + BOOKKEEPING_NS };
     const previousMode = segment.mode();

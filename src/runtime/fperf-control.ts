@@ -24,6 +24,7 @@ import {
   type FperfState,
 } from './layout.js';
 import { readFunctionTable, type FunctionEntry } from './function-table.js';
+import { processRunning } from './process-info.js';
 import { readFunctionSamples, readSampleCounts, type FunctionSampleCount, type FunctionSamples } from './fperf-table.js';
 import type { RuntimeSegment } from './segment.js';
 
@@ -59,6 +60,14 @@ export interface FperfThread {
 /** How long a control thread may take to start before iprobe says there is none. */
 const CONTROL_THREAD_START_MS = 3000;
 const ANSWER_TIMEOUT_MS = 10_000;
+
+/** The process ended before its runtime answered a request. */
+export class TargetExitedError extends UserError {
+  constructor(readonly pid: number) {
+    super(`process ${pid} ended before its iprobe runtime set up the counters`);
+    this.name = 'TargetExitedError';
+  }
+}
 
 export class FperfControl {
   private readonly block: number;
@@ -134,6 +143,9 @@ export class FperfControl {
     m.wake32(CONTROL.fperfRequest);
     const deadline = Date.now() + timeoutMs;
     while (m.load32(this.block + FPERF_BLOCK.answeredRequest) !== request) {
+      // a program that ends while its control thread loads the counters (PAPI's set-up takes
+      // tens of ms, more on a busy machine) will never answer: say so now, not at the deadline
+      if (!processRunning(pid)) throw new TargetExitedError(pid);
       if (Date.now() > deadline) {
         throw new UserError(`the iprobe runtime in process ${pid} did not answer the FPerf request within ${timeoutMs / 1000} s`);
       }

@@ -20,6 +20,16 @@ export function processExists(pid: number): boolean {
   return processStartTime(pid) !== undefined;
 }
 
+/** True while `pid` runs: it exists and is not a zombie (whose threads can answer nothing). */
+export function processRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** The process's real, effective, saved and filesystem uids (the "Uid:" line of /proc/<pid>/status). */
 export function processUids(pid: number): number[] {
   try {
