@@ -17,7 +17,6 @@ import {
   EM_X86_64,
   ET_DYN,
   ET_EXEC,
-  NT_GNU_BUILD_ID,
   PROGRAM_HEADER_SIZE,
   PT_LOAD,
   SECTION_HEADER_SIZE,
@@ -25,6 +24,7 @@ import {
   SHT_NOBITS,
   SHT_NOTE,
 } from './elf-constants.js';
+import { buildIdOfNotes } from './notes.js';
 import type { ElfSymbol } from './symbol-table.js';
 
 const MAGIC = 0x7f454c46;
@@ -145,7 +145,7 @@ export class ElfFileReader {
   buildId(): string | undefined {
     for (const section of this.sections()) {
       if (section.type !== SHT_NOTE) continue;
-      const id = findBuildIdNote(this.sectionData(section));
+      const id = buildIdOfNotes(this.sectionData(section));
       if (id !== undefined) return id;
     }
     return undefined;
@@ -202,24 +202,6 @@ function readExactly(fd: number, offset: number, length: number): Buffer {
 
 function safeNumber(value: bigint): number | undefined {
   return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : undefined;
-}
-
-const align4 = (n: number) => (n + 3) & ~3;
-
-function findBuildIdNote(d: Buffer): string | undefined {
-  for (let at = 0; at + 12 <= d.length; ) {
-    const nameSize = d.readUInt32LE(at);
-    const descSize = d.readUInt32LE(at + 4);
-    const type = d.readUInt32LE(at + 8);
-    const nameStart = at + 12;
-    const descStart = nameStart + align4(nameSize);
-    const next = descStart + align4(descSize);
-    if (next > d.length || next <= at) return undefined;
-    const name = d.toString('latin1', nameStart, nameStart + Math.max(0, nameSize - 1));
-    if (name === 'GNU' && type === NT_GNU_BUILD_ID) return d.toString('hex', descStart, descStart + descSize);
-    at = next;
-  }
-  return undefined;
 }
 
 function decodeSymbols(table: Buffer, strings: Buffer): ElfSymbol[] {

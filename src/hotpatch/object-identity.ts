@@ -8,10 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { ElfSegment } from '../elf/elf-file.js';
-import { ElfFileReader } from '../elf/elf-file-reader.js';
+import type { ElfFileReader } from '../elf/elf-file-reader.js';
 import type { ObservedBinary } from '../probelist/identity-match.js';
 import { cachedIdentity, rememberIdentity, type CachedIdentity } from './identity-cache.js';
-import { readablePathsOf, type LoadedObject } from './loaded-objects.js';
+import type { LoadedObject } from './loaded-objects.js';
+import { withObjectElf } from './object-elf.js';
 
 /** What identifying objects has cost in this process (tests and `iprobe bench` look at it). */
 export const identityWork = {
@@ -30,21 +31,7 @@ export function withObservedObject<T>(
   object: LoadedObject,
   use: (observed: ObservedBinary, segments: readonly ElfSegment[]) => T,
 ): T | undefined {
-  for (const path of readablePathsOf(pid, object)) {
-    let elf: ElfFileReader | undefined;
-    try {
-      elf = ElfFileReader.open(path);
-    } catch {
-      continue;
-    }
-    if (!elf) return undefined;
-    try {
-      return use(observe(elf), elf.segments);
-    } finally {
-      elf.close();
-    }
-  }
-  return undefined;
+  return withObjectElf(pid, object, (elf) => use(observe(elf), elf.segments));
 }
 
 function observe(elf: ElfFileReader): ObservedBinary {

@@ -12,7 +12,7 @@ import { parseMaps } from '../../src/process/maps.js';
 import { missingCommand, skipWhenMissing } from '../support/capabilities.js';
 import { compile } from '../support/compile.js';
 import { buildWorkers, workersEnvironment, type WorkersBuild } from '../support/hotpatch-fixture.js';
-import { iprobe, type CliResult } from '../support/iprobe-cli.js';
+import { iprobe, runProgram, type CliResult } from '../support/iprobe-cli.js';
 import { IPROBE_CLI } from '../support/paths.js';
 import { TargetProcess } from '../support/target-process.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -187,15 +187,7 @@ __attribute__((no_instrument_function)) int main(int argc, char **argv) {
 /** Runs the CLI through a shell that reports the CPU time (user + system) its child used, from /proc/self/stat. */
 async function cpuTimed(args: readonly string[]): Promise<CliResult & { cpuSeconds: number }> {
   const script = '"$@"; code=$?; read -r stat < /proc/$$/stat; echo "${stat#*) }" >&2; exit $code';
-  const r = await new Promise<CliResult>((resolve, reject) => {
-    const child = spawn('sh', ['-c', script, 'sh', process.execPath, IPROBE_CLI, ...args], { env: env() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  const r = await runProgram('sh', ['-c', script, 'sh', process.execPath, IPROBE_CLI, ...args], { env: env() });
   const lines = r.stderr.trimEnd().split('\n');
   // Fields after "pid (comm) ": state is 0, so cutime and cstime (16 and 17 in proc(5)) are 13 and 14.
   const fields = lines.pop()!.split(' ');
