@@ -63,7 +63,9 @@ int Paranoid() {
 
 EventGroup::EventGroup(const std::vector<std::string>& names) {
   if (names.empty()) throw CounterError::Message("no events given", EINVAL);
-  if (names.size() > 8) throw CounterError::Message("at most 8 events can be counted together", E2BIG);
+  if (names.size() > kMaxEvents) {
+    throw CounterError::Message("at most " + std::to_string(kMaxEvents) + " events can be counted together", E2BIG);
+  }
   for (const std::string& name : names) {
     const iprobe_kernel_event_spec spec = Parse(name);
     const int fd = OpenEvent(spec, fds_.empty() ? -1 : fds_[0]);
@@ -89,7 +91,7 @@ void EventGroup::Close() {
 }
 
 void EventGroup::Read(long long* values) {
-  uint64_t buffer[1 + 8];
+  uint64_t buffer[1 + kMaxEvents];
   const ssize_t n = read(fds_[0], buffer, sizeof buffer);
   if (n < 0) throw CounterError("read", errno);
   if (static_cast<size_t>(n) < sizeof(uint64_t) * (1 + fds_.size()) || buffer[0] != fds_.size()) {
@@ -156,11 +158,7 @@ counters::SetCheck ValidateEventSet(const std::vector<std::string>& names) {
     check.error = "not started: " + failures;
     return check;
   }
-  if (names.size() > 8) {
-    check.error = "at most 8 events can be counted together";
-    return check;
-  }
-  try {
+  try {  // the group, as the target opens it: too many events, or a PMU that cannot hold them all, fail here
     EventGroup group(names);
     std::vector<long long> values(names.size());
     group.Read(values.data());

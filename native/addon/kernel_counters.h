@@ -14,6 +14,9 @@
 
 namespace iprobe::kernel_counters {
 
+// Events in one group: the runtime's limit (IPROBE_FPERF_MAX_EVENTS).
+constexpr size_t kMaxEvents = 8;
+
 // A failed open or read: `what()` reads "<event or call>: <errno text>".
 class CounterError : public std::runtime_error {
  public:

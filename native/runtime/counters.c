@@ -1,7 +1,6 @@
 /* Dispatch of a thread's counters to the backend its configuration names. */
 #include "counters.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include "papi_loader.h"
@@ -23,19 +22,13 @@ int iprobe_counters_open(struct iprobe_counter_set *s, const struct iprobe_fperf
 }
 
 int iprobe_counters_read(struct iprobe_counter_set *s, long long *values) {
-  /* a hook may run between a failing call of the program and its errno check */
-  int saved = errno;
-  int rc = s->backend == IPROBE_COUNTERS_KERNEL ? iprobe_kernel_counters_read(s, values)
-                                                : iprobe_papi_counters_read(s, values);
-  errno = saved;
-  return rc;
+  return s->backend == IPROBE_COUNTERS_KERNEL ? iprobe_kernel_counters_read(s, values)
+                                              : iprobe_papi_counters_read(s, values);
 }
 
 void iprobe_counters_close(struct iprobe_counter_set *s) {
-  int saved = errno;
   if (s->backend == IPROBE_COUNTERS_KERNEL) iprobe_kernel_counters_close(s);
   else iprobe_papi_counters_close(s);
-  errno = saved;
 }
 
 void iprobe_counters_thread_exit(uint32_t backend) {

@@ -30,7 +30,8 @@ void iprobe_counters_init(struct iprobe_counter_set *s) IPROBE_INTERNAL;
 int iprobe_counters_open(struct iprobe_counter_set *s, const struct iprobe_fperf_config *config, const char **call)
     IPROBE_INTERNAL;
 
-/* One value per event; 0, or the backend's error code. errno is left as it was. */
+/* One value per event; 0, or the backend's error code. These calls may set
+ * errno: the hook handlers give the program's errno back (hooks.c). */
 int iprobe_counters_read(struct iprobe_counter_set *s, long long *values) IPROBE_INTERNAL;
 
 /* Stops and frees the set; it is empty afterwards. */

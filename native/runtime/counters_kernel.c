@@ -4,7 +4,8 @@
  * the kernel's generic events (see counters.h). Raw syscalls throughout:
  * glibc's read() is a cancellation point, and a hook must never be where a
  * thread gets cancelled; syscall() is not one. No allocation, no lock: the
- * open runs in a hook too, on a thread's first sample. */
+ * open runs in a hook too, on a thread's first sample. errno is the
+ * handlers' to give back (hooks.c). */
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>

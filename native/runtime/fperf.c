@@ -4,7 +4,6 @@
  * names (counters.h). */
 #include "fperf.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,9 +86,7 @@ static int IPROBE_NOINSTR build_set(struct iprobe_thread *t, struct iprobe_fperf
   const struct iprobe_fperf_config *config = &iprobe_fperf_configs[generation & 1];
   uint64_t started = iprobe_monotonic_ns();
   const char *call = "";
-  int saved_errno = errno;
   int rc = iprobe_counters_open(&ft->counters, config, &call);
-  errno = saved_errno;
   if (rc != 0) {
     __atomic_fetch_sub(&live_sets, 1, __ATOMIC_RELAXED);
     set_thread_state(t, ft, IPROBE_FPERF_THREAD_FAILED, rc);
