@@ -31,6 +31,7 @@
         "native/addon/realtime_priority.cc",
         "native/addon/process_memory.cc",
         "native/addon/site_patcher.cc",
+        "native/addon/site_spans.cc",
         "native/addon/tracer_thread.cc",
         "native/addon/patch_engine_binding.cc",
         "native/addon/syscall_restart.cc",

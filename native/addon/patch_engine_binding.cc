@@ -67,6 +67,7 @@ Napi::Value PatchSitesJs(const Napi::CallbackInfo& info) {
         o.Set("threads", Napi::Number::New(env, static_cast<double>(report.threads)));
         o.Set("singleSteps", Napi::Number::New(env, static_cast<double>(report.single_steps)));
         o.Set("sites", Napi::Number::New(env, static_cast<double>(report.sites)));
+        o.Set("writes", Napi::Number::New(env, static_cast<double>(report.writes)));
         o.Set("stopWindowNs", Napi::Number::New(env, static_cast<double>(report.stop_window_ns)));
         return o;
       });

@@ -9,6 +9,7 @@
 
 #include "proc_task.h"
 #include "process_memory.h"
+#include "site_spans.h"
 #include "trace_failure.h"
 
 namespace iprobe {
@@ -95,57 +96,56 @@ size_t MoveThreadsOutOfSites(StoppedProcess& process, const std::vector<SiteChan
   return steps;
 }
 
-std::vector<MemoryRange> RangesOf(const std::vector<SiteChange>& sites) {
-  std::vector<MemoryRange> ranges;
-  ranges.reserve(sites.size());
-  for (const SiteChange& site : sites) ranges.push_back({site.address, static_cast<uint32_t>(site.expected.size())});
-  return ranges;
-}
-
-size_t TotalLength(const std::vector<SiteChange>& sites) {
-  size_t total = 0;
-  for (const SiteChange& site : sites) total += site.expected.size();
-  return total;
-}
-
 enum class Wanted { kExpected, kReplacement };
 
-// Reads every site; returns a description of the first few that do not hold
-// the wanted bytes ("" when all do) and their count.
-std::string DescribeMismatches(ProcessMemory& memory, const std::vector<SiteChange>& sites, Wanted wanted,
-                               size_t* count) {
-  std::vector<uint8_t> current(TotalLength(sites));
-  std::vector<bool> readable;
-  memory.ReadMany(RangesOf(sites), current.data(), &readable);
+// Compares every site with the bytes wanted there, using `now[s]` as what span
+// s holds; returns a description of the first few that differ ("" when none
+// does) and their count.
+std::string DescribeMismatches(const std::vector<SiteChange>& sites, const std::vector<SiteSpan>& spans,
+                               const std::vector<const uint8_t*>& now, const std::vector<bool>& readable,
+                               Wanted wanted, size_t* count) {
   std::string text;
   *count = 0;
-  size_t offset = 0;
-  for (size_t i = 0; i < sites.size(); i++) {
-    const SiteChange& site = sites[i];
-    const std::vector<uint8_t>& want = wanted == Wanted::kExpected ? site.expected : site.replacement;
-    const uint8_t* found = current.data() + offset;
-    offset += want.size();
-    if (readable[i] && std::memcmp(found, want.data(), want.size()) == 0) continue;
-    if (++*count > 3) continue;
-    if (!text.empty()) text += "; ";
-    text += Hex(site.address) + (readable[i] ? ": found " + HexBytes(found, want.size()) + ", expected " +
-                                                   HexBytes(want.data(), want.size())
-                                             : ": unreadable");
+  for (size_t s = 0; s < spans.size(); s++) {
+    for (size_t i = spans[s].first_site; i < spans[s].end_site; i++) {
+      const SiteChange& site = sites[i];
+      const std::vector<uint8_t>& want = wanted == Wanted::kExpected ? site.expected : site.replacement;
+      const uint8_t* found = now[s] + OffsetInSpan(spans[s], site);
+      if (readable[s] && std::memcmp(found, want.data(), want.size()) == 0) continue;
+      if (++*count > 3) continue;
+      if (!text.empty()) text += "; ";
+      text += Hex(site.address) + (readable[s] ? ": found " + HexBytes(found, want.size()) + ", expected " +
+                                                     HexBytes(want.data(), want.size())
+                                               : ": unreadable");
+    }
   }
   return text;
 }
 
-// Puts `expected` back into sites[0, written), last first. Returns the sites
-// that could not be restored (empty on success).
-std::vector<uint64_t> RollBack(ProcessMemory& memory, const std::vector<SiteChange>& sites, size_t written) {
+size_t SitesIn(const std::vector<SiteSpan>& spans, size_t span_count) {
+  size_t sites = 0;
+  for (size_t s = 0; s < span_count; s++) sites += spans[s].end_site - spans[s].first_site;
+  return sites;
+}
+
+std::string SpanName(const std::vector<SiteChange>& sites, const SiteSpan& span) {
+  const size_t count = span.end_site - span.first_site;
+  if (count == 1) return "site " + Hex(sites[span.first_site].address);
+  return "the " + std::to_string(count) + " sites at " + Hex(span.start) + "-" + Hex(span.end());
+}
+
+// Puts each span's `before` back into spans[0, written), last first, reading
+// each back. Returns the sites of the spans that could not be restored.
+std::vector<uint64_t> RollBack(ProcessMemory& memory, const std::vector<SiteChange>& sites,
+                               const std::vector<SiteSpan>& spans, size_t written) {
   std::vector<uint64_t> failed;
-  std::vector<uint8_t> check(kMaxSiteLength);
-  for (size_t i = written; i-- > 0;) {
-    const SiteChange& site = sites[i];
-    if (memory.Write(site.address, site.expected.data(), site.expected.size()) != 0 ||
-        memory.Read(site.address, check.data(), site.expected.size()) != 0 ||
-        std::memcmp(check.data(), site.expected.data(), site.expected.size()) != 0) {
-      failed.push_back(site.address);
+  std::vector<uint8_t> check;
+  for (size_t s = written; s-- > 0;) {
+    const SiteSpan& span = spans[s];
+    check.resize(span.before.size());
+    if (memory.Write(span.start, span.before.data(), span.before.size()) != 0 ||
+        memory.Read(span.start, check.data(), check.size()) != 0 || check != span.before) {
+      for (size_t i = span.first_site; i < span.end_site; i++) failed.push_back(sites[i].address);
     }
   }
   return failed;
@@ -158,24 +158,30 @@ std::vector<uint64_t> RollBack(ProcessMemory& memory, const std::vector<SiteChan
 // instruction strictly inside a site, each site holding `expected`):
 //
 //   site 0:  0f 1f 44 00 00     nopl 0x0(%rax,%rax,1)
+//            48 89 c7 ...       (code between sites: left as it is)
 //   site 1:  0f 1f 44 00 00     nopl 0x0(%rax,%rax,1)
 //
 // After (what the threads execute when they next run):
 //
 //   site 0:  e8 xx xx xx xx     call <handler@plt>
+//            48 89 c7 ...       (the same bytes, rewritten unchanged)
 //   site 1:  e8 xx xx xx xx     call <handler@plt>
 //
 // Order:
-//   1. Read every site and compare it with `expected`. Any difference and
-//      nothing is written: someone else (another iprobe, a debugger, a JIT)
-//      owns those bytes, or our map of the process is wrong.
-//   2. Write each site whole, one pwrite() on /proc/PID/mem per site. No
-//      thread executes while we write, so unlike patching running code
-//      (where the first bytes must be written last and atomically) sites may
-//      be written in any order and width: no fetch can see half of one.
-//   3. Read every site back and compare it with `replacement`. Text is a
-//      private file mapping: the write lands in a copy-on-write copy made for
-//      this process, and we trust what we read, not what write() returned.
+//   1. Read every span of sites (site_spans.h: the sites of one page) and
+//      compare each site with `expected`. Any difference and nothing is
+//      written: someone else (another iprobe, a
+//      debugger, a JIT) owns those bytes, or our map of the process is wrong.
+//   2. Write each span whole, one pwrite() on /proc/PID/mem per page: the
+//      sites' replacements, and between them the bytes read in step 1. No
+//      thread executes while we write, and nothing else writes the target's
+//      text, so unlike patching running code (where the first bytes must be
+//      written last and atomically) spans may be written in any order and
+//      width: no fetch can see half of one.
+//   3. Read every span back and compare it with what step 2 wrote, gaps
+//      included. Text is a private file mapping: the write lands in a
+//      copy-on-write copy made for this process, and we trust what we read,
+//      not what write() returned.
 //   4. Only now does any thread resume (the caller's StoppedProcess::Resume).
 //      x86 cross-modifying code (Intel SDM vol. 3A, 8.1.3) is unsafe when
 //      another CPU may already have fetched the old bytes. Here no CPU runs
@@ -185,23 +191,32 @@ std::vector<uint64_t> RollBack(ProcessMemory& memory, const std::vector<SiteChan
 //      Resuming a thread before step 3 is done for every site would break
 //      the all-or-nothing promise, so nothing resumes earlier.
 //
-// A failure in step 2 or 3 rewrites `expected` into every site written so
-// far, newest first, reading each back, still before anything resumes.
+// A failure in step 2 or 3 rewrites what step 1 read into every span written
+// so far, newest first, reading each back, still before anything resumes.
 // ---------------------------------------------------------------------------
-void WriteVerifyOrRollBack(ProcessMemory& memory, const std::vector<SiteChange>& sites, pid_t pid) {
+// Returns the number of writes (spans).
+size_t WriteVerifyOrRollBack(ProcessMemory& memory, const std::vector<SiteChange>& sites, pid_t pid) {
+  std::vector<SiteSpan> spans = PlanSpans(sites);
+  ReadSpans(memory, sites, &spans);
+  std::vector<const uint8_t*> now(spans.size());
+  std::vector<bool> readable(spans.size());
+  for (size_t s = 0; s < spans.size(); s++) {
+    now[s] = spans[s].before.data();
+    readable[s] = spans[s].readable;
+  }
   size_t mismatches = 0;
-  std::string mismatch = DescribeMismatches(memory, sites, Wanted::kExpected, &mismatches);
+  std::string mismatch = DescribeMismatches(sites, spans, now, readable, Wanted::kExpected, &mismatches);
   if (mismatches) {
     throw TraceFailure("site-mismatch", std::to_string(mismatches) + " of " + std::to_string(sites.size()) +
                                             " sites do not hold the expected bytes, nothing written (" + mismatch +
                                             ")");
   }
 
-  auto fail = [&](size_t written, const std::string& code, const std::string& what, int err) {
+  auto fail = [&](size_t spans_written, const std::string& code, const std::string& what, int err) {
     if (TaskIsDead(pid, pid)) {
       throw TraceFailure("exited", "process " + std::to_string(pid) + " exited while its sites were written", pid);
     }
-    std::vector<uint64_t> stuck = RollBack(memory, sites, written);
+    std::vector<uint64_t> stuck = RollBack(memory, sites, spans, spans_written);
     if (!stuck.empty()) {
       std::string list;
       for (size_t i = 0; i < stuck.size() && i < 8; i++) list += (i ? ", " : "") + Hex(stuck[i]);
@@ -209,18 +224,32 @@ void WriteVerifyOrRollBack(ProcessMemory& memory, const std::vector<SiteChange>&
                                                 " site(s) still holding the replacement bytes: " + list,
                          0, err);
     }
-    throw TraceFailure(code, what + "; the " + std::to_string(written) + " site(s) written before were restored", 0,
-                       err);
+    throw TraceFailure(code, what + "; the " + std::to_string(SitesIn(spans, spans_written)) +
+                                 " site(s) written before were restored",
+                       0, err);
   };
 
-  for (size_t i = 0; i < sites.size(); i++) {
-    const SiteChange& site = sites[i];
-    if (int err = memory.Write(site.address, site.replacement.data(), site.replacement.size())) {
-      fail(i, "write-failed", "cannot write site " + Hex(site.address) + ": " + std::strerror(err), err);
+  for (size_t s = 0; s < spans.size(); s++) {
+    if (int err = memory.Write(spans[s].start, spans[s].after.data(), spans[s].after.size())) {
+      fail(s, "write-failed", "cannot write " + SpanName(sites, spans[s]) + ": " + std::strerror(err), err);
     }
   }
-  mismatch = DescribeMismatches(memory, sites, Wanted::kReplacement, &mismatches);
-  if (mismatches) fail(sites.size(), "verify-failed", "read-back differs after writing (" + mismatch + ")", 0);
+
+  std::vector<SiteSpan> reread = spans;
+  ReadSpans(memory, sites, &reread);
+  for (size_t s = 0; s < spans.size(); s++) {
+    now[s] = reread[s].before.data();
+    readable[s] = reread[s].readable;
+  }
+  mismatch = DescribeMismatches(sites, spans, now, readable, Wanted::kReplacement, &mismatches);
+  for (size_t s = 0; s < spans.size() && !mismatches; s++) {
+    if (reread[s].before != spans[s].after) {
+      mismatches = 1;
+      mismatch = "bytes between the sites at " + Hex(spans[s].start) + "-" + Hex(spans[s].end()) + " changed";
+    }
+  }
+  if (mismatches) fail(spans.size(), "verify-failed", "read-back differs after writing (" + mismatch + ")", 0);
+  return spans.size();
 }
 
 }  // namespace
@@ -237,7 +266,7 @@ PatchReport PatchSites(pid_t pid, std::vector<SiteChange> sites, const StopOptio
     if (options.abort_requested && options.abort_requested->load()) {
       throw TraceFailure("interrupted", "interrupted before anything was written to process " + std::to_string(pid));
     }
-    WriteVerifyOrRollBack(memory, sites, pid);
+    report.writes = WriteVerifyOrRollBack(memory, sites, pid);
     process.Resume();
     report.stop_window_ns = process.stop_window_ns();
   }

@@ -22,6 +22,7 @@ struct PatchReport {
   size_t threads = 0;
   size_t single_steps = 0;
   size_t sites = 0;
+  size_t writes = 0;  // pwrite()s of the write step: one per page holding sites
   uint64_t stop_window_ns = 0;
 };
 

@@ -10,6 +10,7 @@ export interface RawPatchReport {
   threads: number;
   singleSteps: number;
   sites: number;
+  writes: number;
   stopWindowNs: number;
 }
 

@@ -26,6 +26,8 @@ export interface PatchResult {
   /** Single steps taken to move threads out of sites. */
   singleSteps: number;
   sites: number;
+  /** Writes into the process: one per page that holds sites. */
+  writes: number;
   /** First stop request to last thread resumed. */
   stopWindowNs: number;
 }

@@ -38,6 +38,47 @@ beforeAll(() => {
   hammer = compileFixture('hammer.c');
 });
 
+describe('thousands of sites over several pages', () => {
+  const BULK = 3000; // 15,000 bytes: four page boundaries, some of them inside a site
+  let target: Target;
+  beforeAll(async () => {
+    target = await startTarget(compileFixture('hammer.c', [`-DBULK_SITES=${BULK}`], 'hammer-3000'), ['8']);
+    await target.waitForOutput(/^ready$/m);
+  });
+  afterAll(() => target.kill());
+
+  it('writes each page once, changes exactly the chosen sites and not the bytes between them', async () => {
+    const bulk = target.site('bulk_sites');
+    const chosen = Array.from({ length: BULK }, (_, i) => i).filter((i) => i % 3 === 1);
+    const page = (address: number) => Math.floor(address / 4096);
+    // One write per page holding chosen sites; a site across a page boundary is written alone.
+    let writes = 0;
+    let spanPage = -1;
+    for (const i of chosen) {
+      const first = bulk + 5 * i;
+      if (page(first + 4) !== spanPage) {
+        writes++;
+        spanPage = page(first) === page(first + 4) ? page(first) : -1;
+      }
+    }
+    const on = await patchSites(target.pid, chosen.map((i) => change(bulk + 5 * i, NOPL5, ADD_RCX_NOP)));
+    expect(on.sites).toBe(chosen.length);
+    expect(on.writes).toBe(writes);
+    expect(on.writes).toBeLessThan(10);
+    const [bytes] = await readMemory(target.pid, [{ address: bulk, length: 5 * BULK }]);
+    for (let i = 0; i < BULK; i++) {
+      const site = bytes!.subarray(5 * i, 5 * i + 5);
+      expect(site, `site ${i}`).toEqual(i % 3 === 1 ? ADD_RCX_NOP : NOPL5);
+    }
+    const off = await patchSites(target.pid, chosen.map((i) => change(bulk + 5 * i, ADD_RCX_NOP, NOPL5)));
+    expect(off.writes).toBe(writes);
+    const [after] = await readMemory(target.pid, [{ address: bulk, length: 5 * BULK }]);
+    expect(Buffer.from(after!).equals(Buffer.concat(Array.from({ length: BULK }, () => Buffer.from(NOPL5))))).toBe(true);
+    expect((await stats(target)).errors).toBe(0);
+    expectRunningUntraced(target);
+  });
+});
+
 describe('switching sites of a running 8-thread process', () => {
   let target: Target;
   beforeAll(async () => {
