@@ -69,7 +69,7 @@ static uint32_t IPROBE_NOINSTR slot_index(struct iprobe_thread *t) {
  * ready (fperf_threads.h). The thread measures its own read bias: only its
  * own reads count on its own counters. 0 while not ready. */
 static int IPROBE_NOINSTR adopt_set(struct iprobe_thread *t, struct iprobe_fperf_thread *ft) {
-  const struct iprobe_thread_counters *e = iprobe_handoff_find(t->tid, ft->generation);
+  const struct iprobe_thread_counters *e = iprobe_handoff_take(t->tid, ft->generation);
   if (!e) return 0;
   if (e->state != IPROBE_FPERF_THREAD_COUNTING) {
     set_thread_state(t, ft, e->state, e->error);

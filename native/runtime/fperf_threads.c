@@ -50,6 +50,22 @@ const struct iprobe_thread_counters *iprobe_handoff_find(uint32_t tid, uint32_t 
   return 0;
 }
 
+const struct iprobe_thread_counters *iprobe_handoff_take(uint32_t tid, uint32_t generation) {
+  struct iprobe_thread_counters *e = (struct iprobe_thread_counters *)iprobe_handoff_find(tid, generation);
+  if (!e) return 0;
+  uint32_t offered = IPROBE_SET_OFFERED;
+  if (!__atomic_compare_exchange_n(&e->taken, &offered, IPROBE_SET_TAKEN, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    /* already ours (taken before, e.g. state FAILED re-read), or withdrawn */
+    if (offered != IPROBE_SET_TAKEN) return 0;
+  }
+  /* the entry may have been recycled for another thread between find and take */
+  if (IPROBE_LOAD_ACQUIRE(&e->ready) != iprobe_handoff_word(tid, generation)) {
+    if (offered == IPROBE_SET_OFFERED) IPROBE_STORE_RELEASE(&e->taken, IPROBE_SET_OFFERED);
+    return 0;
+  }
+  return e;
+}
+
 void iprobe_handoff_ask(uint32_t slot, uint32_t tid, uint32_t generation, int wake) {
   IPROBE_STORE_RELEASE(&requests[slot].want, iprobe_handoff_word(tid, generation));
   /* The control thread sleeps on control.fperf_request (a shared futex: the
@@ -59,6 +75,7 @@ void iprobe_handoff_ask(uint32_t slot, uint32_t tid, uint32_t generation, int wa
   if (wake) syscall(SYS_futex, &iprobe_rt.header->control.fperf_request, FUTEX_WAKE, 1, 0, 0, 0);
 }
 
+/* Closes an entry whose thread has moved on (or is gone): nobody reads it. */
 static void IPROBE_NOINSTR close_entry(struct iprobe_thread_counters *e) {
   IPROBE_STORE_RELEASE(&e->ready, 0);
   if (e->state == IPROBE_FPERF_THREAD_COUNTING) {
@@ -98,6 +115,7 @@ static void IPROBE_NOINSTR open_set(uint32_t tid, uint32_t generation) {
   }
   if (!e) return; /* every entry taken: the thread stays "not ready" */
   e->error = 0;
+  IPROBE_STORE(&e->taken, IPROBE_SET_OFFERED);
   if (live_sets >= thread_limit()) {
     e->state = IPROBE_FPERF_THREAD_LIMITED;
   } else {
@@ -132,6 +150,17 @@ int iprobe_handoff_prepare(uint32_t generation) {
     struct request *table = zeroed_pages((size_t)iprobe_rt.thread_capacity * sizeof *table);
     if (!sets || !table) return -1;
     IPROBE_STORE_RELEASE(&requests, table);
+  }
+  /* Sets of older configurations opened in advance and never taken: no
+   * thread can want them any more (a thread asks only for the newest it
+   * has seen); withdrawn unless a thread takes one at this very moment. */
+  for (uint32_t i = 0; i < set_capacity; i++) {
+    struct iprobe_thread_counters *e = &sets[i];
+    uint32_t offered = IPROBE_SET_OFFERED;
+    if (e->ready && (uint32_t)e->ready != generation &&
+        __atomic_compare_exchange_n(&e->taken, &offered, IPROBE_SET_WITHDRAWN, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+      close_entry(e);
+    }
   }
   /* Every thread that exists now, whether or not it has run a hook yet
    * (injected into a live process, most have not): none of them loses its

@@ -37,8 +37,14 @@ struct iprobe_thread_counters {
   uint64_t ready; /* (tid << 32) | generation, release-stored after the rest; 0: a free entry */
   uint32_t state; /* enum iprobe_fperf_thread_state: COUNTING, FAILED or LIMITED */
   int error;      /* the backend's code when FAILED */
+  /* Who decides the fate of a set nobody has asked for yet (opened in
+   * advance): its thread takes it (0 -> 1) or the control thread withdraws
+   * it (0 -> 2), by compare-and-swap; the loser leaves it alone. */
+  uint32_t taken;
   struct iprobe_counter_set counters;
 };
+
+enum { IPROBE_SET_OFFERED = 0, IPROBE_SET_TAKEN = 1, IPROBE_SET_WITHDRAWN = 2 };
 
 IPROBE_INLINE uint64_t iprobe_handoff_word(uint32_t tid, uint32_t generation) {
   return (uint64_t)tid << 32 | generation;
@@ -47,6 +53,10 @@ IPROBE_INLINE uint64_t iprobe_handoff_word(uint32_t tid, uint32_t generation) {
 /* Hook side. The set the control thread has ready for tid's configuration
  * `generation`, or NULL. Valid only once that generation is published. */
 const struct iprobe_thread_counters *iprobe_handoff_find(uint32_t tid, uint32_t generation) IPROBE_INTERNAL;
+
+/* Hook side: takes that set for the calling thread; NULL if the control
+ * thread withdrew it meanwhile (the thread then asks for a new one). */
+const struct iprobe_thread_counters *iprobe_handoff_take(uint32_t tid, uint32_t generation) IPROBE_INTERNAL;
 
 /* Hook side: tells the control thread what the thread in `slot` wants
  * (generation 0: nothing more, it is exiting), waking it if `wake`. The
