@@ -61,6 +61,7 @@
         "native/runtime/counters_papi.c",
         "native/runtime/fperf.c",
         "native/runtime/fperf_control.c",
+        "native/runtime/fperf_threads.c",
         "native/runtime/functions.c",
         "native/runtime/hooks.c",
         "native/runtime/papi_loader.c",

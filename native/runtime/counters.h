@@ -25,31 +25,33 @@ struct iprobe_counter_set {
 /* An empty set (nothing to close). */
 void iprobe_counters_init(struct iprobe_counter_set *s) IPROBE_INTERNAL;
 
-/* Creates and starts a set counting the calling thread. 0, or the
- * backend's error code with the failing call's name in *call. */
-int iprobe_counters_open(struct iprobe_counter_set *s, const struct iprobe_fperf_config *config, const char **call)
-    IPROBE_INTERNAL;
+/* Creates and starts a set counting thread `tid` of this process (0: the
+ * calling thread). 0, or the backend's error code with the failing call's
+ * name in *call. It allocates (PAPI) and makes system calls: never call it in
+ * a hook; the control thread opens every sampling thread's set
+ * (fperf_threads.c). */
+int iprobe_counters_open(struct iprobe_counter_set *s, const struct iprobe_fperf_config *config, uint32_t tid,
+                         const char **call) IPROBE_INTERNAL;
 
-/* One value per event; 0, or the backend's error code. These calls may set
- * errno: the hook handlers give the program's errno back (hooks.c). */
+/* One value per event; 0, or the backend's error code. Any thread may read a
+ * set, and a hook does: one read(2) of the group (through PAPI_read for
+ * PAPI), no allocation, no lock. These calls may set errno: the hook
+ * handlers give the program's errno back (hooks.c). */
 int iprobe_counters_read(struct iprobe_counter_set *s, long long *values) IPROBE_INTERNAL;
 
 /* Stops and frees the set; it is empty afterwards. */
 void iprobe_counters_close(struct iprobe_counter_set *s) IPROBE_INTERNAL;
 
-/* The backend's bookkeeping for a thread that exits after it had a set. */
-void iprobe_counters_thread_exit(uint32_t backend) IPROBE_INTERNAL;
-
 /* The backend's text for one of its error codes. */
 const char *iprobe_counters_error_text(uint32_t backend, int code) IPROBE_INTERNAL;
 
 /* The per-backend halves (counters_papi.c, counters_kernel.c). */
-int iprobe_papi_counters_open(struct iprobe_counter_set *s, const struct iprobe_fperf_config *config, const char **call)
-    IPROBE_INTERNAL;
+int iprobe_papi_counters_open(struct iprobe_counter_set *s, const struct iprobe_fperf_config *config, uint32_t tid,
+                              const char **call) IPROBE_INTERNAL;
 int iprobe_papi_counters_read(struct iprobe_counter_set *s, long long *values) IPROBE_INTERNAL;
 void iprobe_papi_counters_close(struct iprobe_counter_set *s) IPROBE_INTERNAL;
-int iprobe_kernel_counters_open(struct iprobe_counter_set *s, const struct iprobe_fperf_config *config, const char **call)
-    IPROBE_INTERNAL;
+int iprobe_kernel_counters_open(struct iprobe_counter_set *s, const struct iprobe_fperf_config *config, uint32_t tid,
+                                const char **call) IPROBE_INTERNAL;
 int iprobe_kernel_counters_read(struct iprobe_counter_set *s, long long *values) IPROBE_INTERNAL;
 void iprobe_kernel_counters_close(struct iprobe_counter_set *s) IPROBE_INTERNAL;
 

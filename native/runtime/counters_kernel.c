@@ -1,11 +1,12 @@
 /* FPerf's counters through perf_event_open(2) itself: one group per thread
  * (the first event leads), counting that thread on any CPU, read with one
  * read(2) of the leader (PERF_FORMAT_GROUP). Used where PAPI cannot count
- * the kernel's generic events (see counters.h). Raw syscalls throughout:
- * glibc's read() is a cancellation point, and a hook must never be where a
- * thread gets cancelled; syscall() is not one. No allocation, no lock: the
- * open runs in a hook too, on a thread's first sample. errno is the
- * handlers' to give back (hooks.c). */
+ * the kernel's generic events (see counters.h). The control thread opens a
+ * group for another thread of the process (pid = its tid: same process, so
+ * perf_event_paranoid's ptrace check passes), and that thread's hooks only
+ * read it. Raw syscalls throughout: glibc's read() is a cancellation point,
+ * and a hook must never be where a thread gets cancelled; syscall() is not
+ * one. errno is the handlers' to give back (hooks.c). */
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>
@@ -15,16 +16,18 @@
 #include "counters.h"
 #include "kernel_events.h"
 
-static int IPROBE_NOINSTR open_event(struct perf_event_attr *attr, int group) {
-  return (int)syscall(SYS_perf_event_open, attr, 0 /* this thread */, -1 /* any CPU */, group, PERF_FLAG_FD_CLOEXEC);
+static int IPROBE_NOINSTR open_event(struct perf_event_attr *attr, uint32_t tid, int group) {
+  return (int)syscall(SYS_perf_event_open, attr, (pid_t)tid /* 0: this thread */, -1 /* any CPU */, group,
+                      PERF_FLAG_FD_CLOEXEC);
 }
 
-int iprobe_kernel_counters_open(struct iprobe_counter_set *s, const struct iprobe_fperf_config *config, const char **call) {
+int iprobe_kernel_counters_open(struct iprobe_counter_set *s, const struct iprobe_fperf_config *config, uint32_t tid,
+                                const char **call) {
   *call = "perf_event_open";
   for (int i = 0; i < config->count; i++) {
     struct perf_event_attr attr;
     iprobe_kernel_event_attr(&config->kernel[i], i == 0, &attr);
-    int fd = open_event(&attr, i == 0 ? -1 : s->fds[0]);
+    int fd = open_event(&attr, tid, i == 0 ? -1 : s->fds[0]);
     if (fd < 0) {
       int error = errno;
       iprobe_kernel_counters_close(s);

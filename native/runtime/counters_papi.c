@@ -1,17 +1,28 @@
 /* FPerf's counters through PAPI: a per-thread event set of the configured
- * event codes, user domain, read with PAPI_read. */
+ * event codes, user domain, read with PAPI_read. The control thread makes
+ * the set for another thread with PAPI_attach (PAPI's perf_event component
+ * then opens its perf events with that tid), so PAPI's allocations and locks
+ * (event-set table, thread list, libpfm4) never run in a hook; the thread
+ * itself only calls PAPI_read, which for perf_event is one read(2) of the
+ * group and arithmetic. */
 #include <string.h>
 
 #include "counters.h"
 #include "papi_loader.h"
 
-int iprobe_papi_counters_open(struct iprobe_counter_set *s, const struct iprobe_fperf_config *config, const char **call) {
+int iprobe_papi_counters_open(struct iprobe_counter_set *s, const struct iprobe_fperf_config *config, uint32_t tid,
+                              const char **call) {
   int set = PAPI_NULL;
   *call = "PAPI_create_eventset";
   int rc = iprobe_papi.create_eventset(&set);
   if (rc == PAPI_OK) {
     *call = "PAPI_assign_eventset_component";
     rc = iprobe_papi.assign_eventset_component(set, config->component);
+  }
+  if (rc == PAPI_OK && tid) {
+    /* before the events are added, so that perf_event opens them for tid */
+    *call = "PAPI_attach";
+    rc = iprobe_papi.attach(set, tid);
   }
   if (rc == PAPI_OK) {
     /* User mode only: the target's own work, and what perf_event_paranoid 2

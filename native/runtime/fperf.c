@@ -1,34 +1,22 @@
 /* The slow paths of FPerf mode, run by the hooks of a thread: taking a
- * sample, closing one, and the thread's counters (made on its first sample,
- * closed when the thread exits) through whichever backend the configuration
- * names (counters.h). */
+ * sample, closing one, and taking the thread's counters from the control
+ * thread, which opens and closes them (fperf_threads.h): a hook only reads
+ * them. */
 #include "fperf.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "clock.h"
 #include "counters.h"
 #include "fperf_config.h"
+#include "fperf_threads.h"
 
 struct iprobe_fperf_config iprobe_fperf_configs[2];
 uint32_t iprobe_fperf_generation;
 uint32_t iprobe_fperf_forked;
 
-static uint32_t live_sets; /* perf fds and kernel memory per event: capped */
 static uint32_t thread_error_lock;
-
-static uint32_t IPROBE_NOINSTR thread_limit(void) {
-  static uint32_t limit;
-  if (!limit) {
-    const char *text = getenv("IPROBE_FPERF_THREADS");
-    long value = text ? strtol(text, 0, 10) : 0;
-    limit = value > 0 ? (uint32_t)value : 64;
-  }
-  return limit;
-}
 
 static void IPROBE_NOINSTR set_thread_state(struct iprobe_thread *t, struct iprobe_fperf_thread *ft, uint32_t state,
                                              int error) {
@@ -39,20 +27,21 @@ static void IPROBE_NOINSTR set_thread_state(struct iprobe_thread *t, struct ipro
   }
 }
 
-static void IPROBE_NOINSTR note_thread_error(uint32_t backend, const char *call, int code) {
-  struct iprobe_fperf_block *b = iprobe_rt.fperf;
-  IPROBE_ADD(&b->thread_set_failures, 1);
-  uint32_t free_lock = 0;
-  if (!__atomic_compare_exchange_n(&thread_error_lock, &free_lock, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) return;
-  snprintf(b->thread_error, sizeof b->thread_error, "%s: %s", call, iprobe_counters_error_text(backend, code));
-  __atomic_store_n(&thread_error_lock, 0, __ATOMIC_RELEASE);
+/* Appends text to buffer[*at..size-1], NUL-terminated: no printf in a hook. */
+static void IPROBE_NOINSTR append_text(char *buffer, size_t size, size_t *at, const char *text) {
+  while (*text && *at + 1 < size) buffer[(*at)++] = *text++;
+  buffer[*at] = 0;
 }
 
-static void IPROBE_NOINSTR destroy_set(struct iprobe_fperf_thread *ft) {
-  if (!ft->has_set) return;
-  iprobe_counters_close(&ft->counters);
-  ft->has_set = 0;
-  __atomic_fetch_sub(&live_sets, 1, __ATOMIC_RELAXED);
+static void IPROBE_NOINSTR note_read_error(uint32_t backend, const char *call, int code) {
+  struct iprobe_fperf_block *b = iprobe_rt.fperf;
+  uint32_t free_lock = 0;
+  if (!__atomic_compare_exchange_n(&thread_error_lock, &free_lock, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) return;
+  size_t at = 0;
+  append_text(b->thread_error, sizeof b->thread_error, &at, call);
+  append_text(b->thread_error, sizeof b->thread_error, &at, ": ");
+  append_text(b->thread_error, sizeof b->thread_error, &at, iprobe_counters_error_text(backend, code));
+  __atomic_store_n(&thread_error_lock, 0, __ATOMIC_RELEASE);
 }
 
 #define BIAS_PAIRS 8
@@ -72,34 +61,33 @@ static void IPROBE_NOINSTR measure_read_bias(struct iprobe_fperf_thread *ft) {
   }
 }
 
-/* PAPI_create_eventset … PAPI_start: about 0.3 ms; perf_event_open of each
- * event: about 10 µs; once per sampling thread (and again if the controller
- * asks for other events). */
-static int IPROBE_NOINSTR build_set(struct iprobe_thread *t, struct iprobe_fperf_thread *ft, uint32_t generation) {
-  destroy_set(ft);
-  ft->generation = generation;
-  if (__atomic_add_fetch(&live_sets, 1, __ATOMIC_RELAXED) > thread_limit()) {
-    __atomic_fetch_sub(&live_sets, 1, __ATOMIC_RELAXED);
-    set_thread_state(t, ft, IPROBE_FPERF_THREAD_LIMITED, 0);
-    return -1;
+static uint32_t IPROBE_NOINSTR slot_index(struct iprobe_thread *t) {
+  return (uint32_t)(t->slot - iprobe_rt.slots);
+}
+
+/* Takes the set the control thread opened for this thread, once it is
+ * ready (fperf_threads.h). The thread measures its own read bias: only its
+ * own reads count on its own counters. 0 while not ready. */
+static int IPROBE_NOINSTR adopt_set(struct iprobe_thread *t, struct iprobe_fperf_thread *ft) {
+  const struct iprobe_thread_counters *e = iprobe_handoff_take(t->tid, ft->generation);
+  if (!e) return 0;
+  if (e->state != IPROBE_FPERF_THREAD_COUNTING) {
+    set_thread_state(t, ft, e->state, e->error);
+    return 1;
   }
-  const struct iprobe_fperf_config *config = &iprobe_fperf_configs[generation & 1];
-  uint64_t started = iprobe_monotonic_ns();
-  const char *call = "";
-  int rc = iprobe_counters_open(&ft->counters, config, &call);
-  if (rc != 0) {
-    __atomic_fetch_sub(&live_sets, 1, __ATOMIC_RELAXED);
-    set_thread_state(t, ft, IPROBE_FPERF_THREAD_FAILED, rc);
-    note_thread_error(config->backend, call, rc);
-    return -1;
-  }
+  ft->counters = e->counters; /* a copy: the control thread keeps the right to close it */
   ft->has_set = 1;
-  ft->events = (uint32_t)config->count;
+  ft->events = e->counters.events;
   measure_read_bias(ft);
   set_thread_state(t, ft, IPROBE_FPERF_THREAD_COUNTING, 0);
-  IPROBE_ADD(&iprobe_rt.fperf->thread_sets, 1);
-  IPROBE_ADD(&iprobe_rt.fperf->thread_set_ns, iprobe_monotonic_ns() - started);
-  return 0;
+  return 1;
+}
+
+/* The set is the control thread's to close: this thread only stops using it. */
+static void IPROBE_NOINSTR release_set(struct iprobe_thread *t, struct iprobe_fperf_thread *ft) {
+  ft->has_set = 0;
+  iprobe_counters_init(&ft->counters);
+  iprobe_handoff_ask(slot_index(t), t->tid, 0, 1);
 }
 
 static void IPROBE_NOINSTR drop_frames(struct iprobe_fperf_thread *ft, uint32_t keep) {
@@ -110,6 +98,7 @@ static void IPROBE_NOINSTR drop_frames(struct iprobe_fperf_thread *ft, uint32_t 
 /* The thread's sampling state, ready to read; NULL if this thread cannot sample now. */
 static struct iprobe_fperf_thread *IPROBE_NOINSTR sampling_thread(struct iprobe_thread *t) {
   if (t->untimed || !t->fperf_rows || IPROBE_LOAD(&iprobe_fperf_forked)) return 0;
+  /* the hand-off table is made before the first generation is published */
   uint32_t generation = IPROBE_LOAD_ACQUIRE(&iprobe_fperf_generation);
   if (!generation) return 0;
   struct iprobe_fperf_thread *ft = t->fperf;
@@ -126,8 +115,20 @@ static struct iprobe_fperf_thread *IPROBE_NOINSTR sampling_thread(struct iprobe_
     ft->session = session;
   }
   if (ft->generation != generation) {
+    /* The first sample of this configuration on this thread: ask the
+     * control thread for counters; from here on the old ones (if any) are
+     * never read again, so it may close them. */
     drop_frames(ft, 0); /* their entry counts are of the old events */
-    if (build_set(t, ft, generation) != 0) return 0;
+    ft->has_set = 0;
+    ft->generation = generation;
+    set_thread_state(t, ft, IPROBE_FPERF_THREAD_WAITING, 0);
+    /* opened in advance (the thread existed when the configuration came):
+     * the control thread need not be woken, only told which set is taken */
+    iprobe_handoff_ask(slot_index(t), t->tid, generation, !iprobe_handoff_find(t->tid, generation));
+  }
+  if (ft->state == IPROBE_FPERF_THREAD_WAITING && !adopt_set(t, ft)) {
+    IPROBE_ADD(&iprobe_rt.fperf->not_ready_drops, 1);
+    return 0;
   }
   return ft->state == IPROBE_FPERF_THREAD_COUNTING ? ft : 0;
 }
@@ -144,13 +145,15 @@ static int IPROBE_NOINSTR take_quota(struct iprobe_function *entry) {
            IPROBE_FUNCTION_FPERF_SAMPLED);
 }
 
+/* This configuration's counters stay off on this thread (it does not ask
+ * again until the controller configures new events). */
 static void IPROBE_NOINSTR read_failed(struct iprobe_thread *t, struct iprobe_fperf_thread *ft, int rc) {
   IPROBE_ADD(&iprobe_rt.fperf->read_failures, 1);
   uint32_t backend = ft->counters.backend;
   drop_frames(ft, 0);
-  destroy_set(ft);
+  release_set(t, ft);
   set_thread_state(t, ft, IPROBE_FPERF_THREAD_FAILED, rc);
-  note_thread_error(backend, backend == IPROBE_COUNTERS_KERNEL ? "read" : "PAPI_read", rc);
+  note_read_error(backend, backend == IPROBE_COUNTERS_KERNEL ? "read" : "PAPI_read", rc);
 }
 
 void iprobe_fperf_sample_entry(struct iprobe_thread *t, uint32_t function, uint64_t address, uint64_t sp) {
@@ -246,22 +249,24 @@ void iprobe_fperf_sample_exit(struct iprobe_thread *t, uint64_t address, uint64_
   }
 }
 
+/* The control thread closes the set (one may have been opened in advance
+ * even for a thread that never sampled): this thread only says it is gone. */
 void iprobe_fperf_thread_exit(struct iprobe_thread *t) {
+  if (t->slot && !IPROBE_LOAD(&iprobe_fperf_forked) && iprobe_handoff_active()) {
+    iprobe_handoff_ask(slot_index(t), t->tid, 0, 1);
+  }
   struct iprobe_fperf_thread *ft = t->fperf;
   if (!ft) return;
   t->fperf = 0;
   drop_frames(ft, 0);
-  if (!IPROBE_LOAD(&iprobe_fperf_forked) && ft->has_set) {
-    uint32_t backend = ft->counters.backend;
-    destroy_set(ft);
-    iprobe_counters_thread_exit(backend); /* else each dead thread leaks a perf fd per event */
-  }
   munmap(ft, sizeof *ft);
 }
 
 /* In the child: the set's fds count the parent's thread; forget them, never
  * touch them (the child's copies of the fds stay open: closing them would
- * be a change the program did not ask for, to descriptors it may count). */
+ * be a change the program did not ask for, to descriptors it may count).
+ * The child has no control thread, and its hooks never open counters
+ * themselves: with iprobe_fperf_forked set they count calls only. */
 void iprobe_fperf_after_fork(struct iprobe_thread *t) {
   IPROBE_STORE(&iprobe_fperf_forked, 1);
   if (t && !t->untimed && t->fperf) {

@@ -1,24 +1,30 @@
 /* The runtime's control thread: it sleeps on control.fperf_request (a futex
- * in the shared segment, woken by the controller) and does the work that must
- * not run inside a hook, where the thread may hold malloc's or the loader's
- * locks, or be a signal handler: dlopen of libpapi, PAPI's initialisation,
- * the translation of event names (PAPI's codes, or the kernel's attributes),
- * and a throw-away set of counters that finds a failure here rather than in
- * a hook and pays PAPI's one-time set-up (12–18 ms measured) outside any
- * sampled function. */
+ * in the shared segment, woken by the controller, and by hooks that need
+ * counters) and does the work that must not run inside a hook, where the
+ * thread may hold malloc's or the loader's locks, or be a signal handler:
+ * dlopen of libpapi, PAPI's initialisation, the translation of event names
+ * (PAPI's codes, or the kernel's attributes), a throw-away set of counters
+ * that finds a failure here rather than in a hook and pays PAPI's one-time
+ * set-up (12–18 ms measured) outside any sampled function, and every
+ * thread's own set (fperf_threads.c). */
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "counters.h"
 #include "fperf_config.h"
+#include "fperf_threads.h"
 #include "papi_loader.h"
 #include "runtime.h"
+
+/* The longest a thread waits for its counters when its wake was lost. */
+#define HANDOFF_POLL_NS (20 * 1000 * 1000)
 
 struct answer {
   int papi_error;
@@ -31,14 +37,15 @@ static int IPROBE_NOINSTR papi_failed(struct answer *a, const char *what, int rc
   return -1;
 }
 
-/* Opens the configured counters in this thread once, reads them and closes
- * them, as a sampling thread will: the same failure found here, not in a
- * hook. PAPI's first set also pays its one-time set-up here. */
+/* Opens the configured counters for this thread once, by tid as every
+ * sampling thread's are opened (for PAPI: PAPI_attach), reads them and
+ * closes them: a failure is found here and answered, not met thread by
+ * thread. PAPI's first set also pays its one-time set-up here. */
 static int IPROBE_NOINSTR warm_up(const struct iprobe_fperf_config *config, char names[][IPROBE_FPERF_NAME_SIZE],
                                   struct answer *a) {
   struct iprobe_counter_set set;
   const char *call = "";
-  int rc = iprobe_counters_open(&set, config, &call);
+  int rc = iprobe_counters_open(&set, config, (uint32_t)gettid(), &call);
   long long values[IPROBE_FPERF_MAX_EVENTS];
   if (rc == 0) {
     rc = iprobe_counters_read(&set, values);
@@ -51,7 +58,14 @@ static int IPROBE_NOINSTR warm_up(const struct iprobe_fperf_config *config, char
   a->papi_error = rc;
   /* the event, when one was refused; else the call that failed */
   const char *what = set.failed_event < (uint32_t)config->count ? names[set.failed_event] : call;
-  snprintf(a->error, sizeof a->error, "%.120s: %.120s", what, iprobe_counters_error_text(config->backend, rc));
+  /* PAPI's perf_event component checks an attach by opening a hardware
+   * instructions event for the thread: without a PMU (most VMs) it refuses
+   * even for software events */
+  const char *why = config->backend == IPROBE_COUNTERS_PAPI && strcmp(call, "PAPI_attach") == 0 && rc == PAPI_ENOEVNT
+                        ? " (PAPI's attach to a thread checks a hardware event: none without a PMU;"
+                          " use --counters kernel)"
+                        : "";
+  snprintf(a->error, sizeof a->error, "%.60s: %.60s%.100s", what, iprobe_counters_error_text(config->backend, rc), why);
   return -1;
 }
 
@@ -97,6 +111,12 @@ static int IPROBE_NOINSTR configure(struct iprobe_fperf_block *b, struct answer 
   if (rc != 0 || warm_up(&config, names, a) != 0) return -1;
   uint32_t generation = IPROBE_LOAD(&iprobe_fperf_generation) + 1;
   iprobe_fperf_configs[generation & 1] = config;
+  /* the threads already registered get their sets before they can see the
+   * generation, so they lose no sample to "not ready" */
+  if (iprobe_handoff_prepare(generation) != 0) {
+    snprintf(a->error, sizeof a->error, "no memory for the table of per-thread counters");
+    return -1;
+  }
   IPROBE_STORE_RELEASE(&iprobe_fperf_generation, generation);
   IPROBE_STORE(&b->configuration, generation);
   return 0;
@@ -128,8 +148,14 @@ static void *IPROBE_NOINSTR control_main(void *unused) {
       answered = request;
       continue;
     }
-    /* a shared futex: the controller's FUTEX_WAKE reaches us through the file mapping */
-    syscall(SYS_futex, &h->control.fperf_request, FUTEX_WAIT, request, 0, 0, 0);
+    iprobe_handoff_serve();
+    /* A shared futex: the controller's FUTEX_WAKE reaches us through the
+     * file mapping. A hook's wake does not change the word, so one that
+     * comes between the serve above and the wait is lost; once threads can
+     * ask, the wait is bounded and the request waits at most one poll. */
+    static const struct timespec poll = {0, HANDOFF_POLL_NS};
+    syscall(SYS_futex, &h->control.fperf_request, FUTEX_WAIT, request,
+            iprobe_handoff_active() ? &poll : 0, 0, 0);
   }
   return 0;
 }

@@ -194,7 +194,7 @@ struct iprobe_thread_slot {
   uint32_t stats_generation; /* control.reset_generation its stats row belongs to */
   uint64_t write_index;      /* events ever written; release-stored after the event */
   uint64_t dropped;          /* events dropped because the ring was full */
-  uint32_t fperf_state;      /* enum iprobe_fperf_thread_state */
+  uint32_t fperf_state;      /* enum iprobe_fperf_thread_state (written by the owning thread) */
   int32_t fperf_error;       /* the backend's error code for a failed event set (text: fperf.thread_error) */
   uint64_t reserved[3];
   /* written by the reader, on its own cache line */
@@ -240,6 +240,7 @@ enum iprobe_fperf_thread_state {
   IPROBE_FPERF_THREAD_COUNTING = 1, /* owns a started event set */
   IPROBE_FPERF_THREAD_FAILED = 2,   /* its event set could not be made: fperf_error */
   IPROBE_FPERF_THREAD_LIMITED = 3,  /* over IPROBE_FPERF_THREADS: does not sample */
+  IPROBE_FPERF_THREAD_WAITING = 4,  /* asked the control thread for its counters; not sampling yet */
 };
 
 /* One page. The controller writes the request part, then bumps
@@ -258,15 +259,17 @@ struct iprobe_fperf_block {
   char error[IPROBE_FPERF_TEXT_SIZE];
   uint64_t setup_ns;         /* the last request's work: dlopen, init, warm-up event set */
 
-  /* atomic adds by the hooks' slow paths */
-  uint64_t thread_sets;         /* per-thread event sets created */
+  /* atomic adds by the control thread (sets) and the hooks' slow paths */
+  uint64_t thread_sets;         /* per-thread event sets created (by the control thread) */
   uint64_t thread_set_failures;
-  uint64_t thread_set_ns;       /* time the hooks spent creating them */
+  uint64_t thread_set_ns;       /* time spent creating them, in the control thread */
   uint64_t thread_limit_drops;  /* samples not taken: the thread is over IPROBE_FPERF_THREADS */
   uint64_t depth_drops;         /* samples not taken: too many sampled frames open on the thread */
   uint64_t lost_samples;        /* sampled frames whose exit never came (longjmp, thread exit, new session) */
   uint64_t read_failures;
-  uint64_t fperf_reserved[4];
+  uint64_t not_ready_drops;   /* samples not taken: the control thread had not opened the thread's counters yet */
+  uint64_t off_control_opens; /* counter sets opened by a thread other than the control thread: stays 0 */
+  uint64_t fperf_reserved[2];
   char thread_error[IPROBE_FPERF_TEXT_SIZE]; /* the backend's text for the last per-thread failure */
 
   /* the process's CPU time, recorded by the runtime's destructor at exit() */

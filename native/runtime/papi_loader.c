@@ -34,7 +34,7 @@ static int IPROBE_NOINSTR resolve(void *library) {
       {"PAPI_stop", (void **)&iprobe_papi.stop},
       {"PAPI_cleanup_eventset", (void **)&iprobe_papi.cleanup_eventset},
       {"PAPI_destroy_eventset", (void **)&iprobe_papi.destroy_eventset},
-      {"PAPI_unregister_thread", (void **)&iprobe_papi.unregister_thread},
+      {"PAPI_attach", (void **)&iprobe_papi.attach},
       {"PAPI_strerror", (void **)&iprobe_papi.strerror},
   };
   for (unsigned i = 0; i < sizeof entries / sizeof entries[0]; i++) {

@@ -27,7 +27,7 @@ struct iprobe_papi {
   int (*stop)(int set, long long *values);
   int (*cleanup_eventset)(int set);
   int (*destroy_eventset)(int *set);
-  int (*unregister_thread)(void);
+  int (*attach)(int set, unsigned long tid);
   char *(*strerror)(int code);
 };
 

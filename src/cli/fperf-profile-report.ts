@@ -61,6 +61,8 @@ export function formatProfileReport(r: FperfReport, limit: number): string {
     r.runtime.lostSamples && `${r.runtime.lostSamples} samples lost (exits never came: longjmp, thread exit)`,
     r.runtime.depthDrops && `${r.runtime.depthDrops} calls not sampled: nested too deep`,
     r.runtime.readFailures && `${r.runtime.readFailures} ${readCallName(r.backend)} failures`,
+    r.runtime.notReadyDrops && `${r.runtime.notReadyDrops} calls not sampled: their thread's counters were not open yet`,
+    r.runtime.offControlOpens && `${r.runtime.offControlOpens} counter sets opened inside a hook (a runtime bug)`,
   ].filter(Boolean);
   if (problems.length) out.push(`  note: ${problems.join('; ')}`);
   if (r.interrupted) out.push('  interrupted: the report covers the time until then');

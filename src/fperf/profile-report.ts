@@ -63,7 +63,18 @@ export interface FperfReport {
   samples: number;
   sampleCost: { readNs: number; chargedNs: number; measuredNs?: number };
   overhead: OverheadReport;
-  runtime: { threadSets: number; threadSetFailures: number; lostSamples: number; depthDrops: number; readFailures: number; threadError?: string };
+  runtime: {
+    threadSets: number;
+    threadSetFailures: number;
+    lostSamples: number;
+    depthDrops: number;
+    readFailures: number;
+    /** Samples not taken while a thread waited for the control thread to open its counters. */
+    notReadyDrops: number;
+    /** Counter sets opened off the runtime's control thread (in a hook): 0 unless the runtime breaks its promise. */
+    offControlOpens: number;
+    threadError?: string;
+  };
   interrupted: boolean;
   rows: FunctionProfile[];
 }
@@ -140,6 +151,8 @@ export function buildReport(result: ProfileResult, run?: { command: string[]; ba
       lostSamples: s.lostSamples,
       depthDrops: s.depthDrops,
       readFailures: s.readFailures,
+      notReadyDrops: s.notReadyDrops,
+      offControlOpens: s.offControlOpens,
       ...(s.threadError ? { threadError: s.threadError } : {}),
     },
     interrupted: result.interrupted,

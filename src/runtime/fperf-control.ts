@@ -44,6 +44,10 @@ export interface FperfStatus {
   depthDrops: number;
   lostSamples: number;
   readFailures: number;
+  /** Samples not taken because the control thread had not opened the thread's counters yet. */
+  notReadyDrops: number;
+  /** Counter sets opened by a thread other than the runtime's control thread (a hook): the runtime promises 0. */
+  offControlOpens: number;
   /** PAPI's text for the last per-thread failure. */
   threadError: string;
   /** The process's CPU time, recorded by the runtime when it exited normally. */
@@ -96,6 +100,8 @@ export class FperfControl {
       depthDrops: n64(FPERF_BLOCK.depthDrops),
       lostSamples: n64(FPERF_BLOCK.lostSamples),
       readFailures: n64(FPERF_BLOCK.readFailures),
+      notReadyDrops: n64(FPERF_BLOCK.notReadyDrops),
+      offControlOpens: n64(FPERF_BLOCK.offControlOpens),
       threadError: this.text(FPERF_BLOCK.threadError, FPERF_TEXT_SIZE),
     };
     if (m.load32(at(FPERF_BLOCK.exitRecorded))) {

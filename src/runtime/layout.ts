@@ -114,6 +114,8 @@ export const FPERF_BLOCK = {
   depthDrops: 840,
   lostSamples: 848,
   readFailures: 856,
+  notReadyDrops: 864,
+  offControlOpens: 872,
   threadError: 896,
   exitUserNs: 1152,
   exitSystemNs: 1160,
@@ -130,7 +132,7 @@ export const COUNTER_BACKENDS = ['papi', 'kernel'] as const;
 
 export const FPERF_STATES = ['idle', 'loading', 'ready', 'failed'] as const;
 export type FperfState = (typeof FPERF_STATES)[number];
-export const FPERF_THREAD_STATES = ['none', 'counting', 'failed', 'limited'] as const;
+export const FPERF_THREAD_STATES = ['none', 'counting', 'failed', 'limited', 'waiting'] as const;
 
 export const STAT = { calls: 0, totalTicks: 8, selfTicks: 16, active: 24 } as const;
 export const STAT_SIZE = 32;

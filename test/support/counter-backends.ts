@@ -25,7 +25,9 @@ export function backendCases(): BackendCase[] {
   const note = loadEventCatalog('auto').backendNote;
   cases = (['papi', 'kernel'] as const).map((backend) => {
     const check = validateEvents(backend, SOFTWARE_EVENTS.map(profileEventName));
-    return check.ok ? { backend } : { backend, skip: `${backend} cannot count ${SOFTWARE_EVENTS.join(', ')} here: ${check.error} (${note})` };
+    if (!check.ok) return { backend, skip: `${backend} cannot count ${SOFTWARE_EVENTS.join(', ')} here: ${check.error} (${note})` };
+    const attach = backend === 'papi' ? papiAttachUnavailable() : undefined;
+    return attach ? { backend, skip: attach } : { backend };
   });
   return cases;
 }
@@ -40,4 +42,18 @@ export function papiPerfEventDisabled(): string | undefined {
   const perf = papiComponents().find((c) => c.name === 'perf_event');
   if (!perf) return 'PAPI has no perf_event component';
   return perf.disabled ? `PAPI's perf_event component is disabled here: ${perf.disabledReason ?? 'no reason given'}` : undefined;
+}
+
+/**
+ * Why the runtime cannot attach PAPI event sets to the target's threads
+ * here; undefined when it can. The runtime's control thread makes each
+ * thread's set with PAPI_attach (never in a hook), and PAPI's perf_event
+ * component checks an attach by opening a hardware instructions event for
+ * the thread: without a PMU that fails (PAPI_ENOEVNT), software events or not.
+ */
+export function papiAttachUnavailable(): string | undefined {
+  const instructions = validateEvents('kernel', ['perf::INSTRUCTIONS']);
+  return instructions.ok
+    ? undefined
+    : `papi cannot attach event sets to the target's threads here: PAPI_attach checks with a hardware instructions event, and perf::INSTRUCTIONS cannot be counted (${instructions.error})`;
 }
