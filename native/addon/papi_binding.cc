@@ -113,6 +113,12 @@ Napi::Value ValidateEventSet(const Napi::CallbackInfo& info) {
   return Guarded(env, [&]() -> Napi::Value { return SetCheckValue(env, papi::ValidateEventSet(names)); });
 }
 
+// papiAttachCheck(): "" when PAPI can attach a set to another thread, else why not.
+Napi::Value AttachCheck(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Guarded(env, [&]() -> Napi::Value { return Napi::String::New(env, papi::AttachCheck()); });
+}
+
 // calibrateReadCost(names, iterations): { medianNs, p90Ns, minNs, timerOverheadNs, iterations }
 Napi::Value CalibrateReadCost(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -171,6 +177,7 @@ void RegisterPapi(Napi::Env env, Napi::Object exports) {
   exports.Set("papiPresets", Napi::Function::New(env, Presets, "papiPresets"));
   exports.Set("papiNativeEvents", Napi::Function::New(env, NativeEvents, "papiNativeEvents"));
   exports.Set("papiValidateEventSet", Napi::Function::New(env, ValidateEventSet, "papiValidateEventSet"));
+  exports.Set("papiAttachCheck", Napi::Function::New(env, AttachCheck, "papiAttachCheck"));
   exports.Set("papiCalibrateReadCost", Napi::Function::New(env, CalibrateReadCost, "papiCalibrateReadCost"));
   exports.Set("PapiCounter", PapiCounter::Define(env));
 }

@@ -2,6 +2,13 @@
 
 #include <papi.h>
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <unordered_set>
 
 #include "papi_library.h"
@@ -54,6 +61,37 @@ std::vector<long long> EventSet::Stop() {
   if (rc != PAPI_OK) throw PapiError("PAPI_stop", rc);
   running_ = false;
   return values;
+}
+
+std::string AttachCheck() {
+  EnsureInitialized();
+  const int component = PAPI_get_component_index("perf_event");
+  if (component < 0) return ErrorText(component);
+  // A thread that only waits, to attach to as the runtime's control thread does.
+  std::mutex mutex;
+  std::condition_variable done;
+  bool finished = false;
+  std::atomic<pid_t> tid{0};
+  std::thread other([&] {
+    tid = static_cast<pid_t>(syscall(SYS_gettid));
+    std::unique_lock<std::mutex> lock(mutex);
+    done.wait(lock, [&] { return finished; });
+  });
+  while (tid.load() == 0) std::this_thread::yield();
+  std::string error;
+  {
+    EventSet set;
+    int rc = PAPI_assign_eventset_component(set.handle(), component);
+    if (rc == PAPI_OK) rc = PAPI_attach(set.handle(), static_cast<unsigned long>(tid.load()));
+    if (rc != PAPI_OK) error = "PAPI_attach: " + ErrorText(rc);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    finished = true;
+  }
+  done.notify_one();
+  other.join();
+  return error;
 }
 
 std::string ProbeAlone(int event_code) {

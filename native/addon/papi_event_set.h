@@ -43,6 +43,13 @@ using counters::SetCheck;
 
 SetCheck ValidateEventSet(const std::vector<std::string>& names);
 
+// "" when a perf_event set can be attached to another thread of this process
+// (PAPI_attach), else PAPI's reason. FPerf's runtime makes every thread's set
+// from its control thread by attaching it, and PAPI's perf_event component
+// checks an attach by opening a hardware instructions event: without a PMU
+// (most VMs) it fails even for software events.
+std::string AttachCheck();
+
 using counters::ReadCost;
 
 // Times `iterations` PAPI_read calls of a started set of `names` (after a

@@ -6,6 +6,7 @@
  */
 import { kernelEvents, kernelParanoid, type KernelEvent } from '../native/kernel-counters.js';
 import {
+  attachProblem,
   papiComponents,
   papiHardware,
   papiNativeEvents,
@@ -27,6 +28,12 @@ export interface EventCatalog {
   /** "" when PAPI could not be initialised (papiError says why). */
   papiVersion: string;
   papiError?: string;
+  /**
+   * Why PAPI cannot attach an event set to another thread here (FPerf's
+   * runtime needs it: its control thread opens every thread's counters);
+   * every PAPI event then counts as unavailable, and auto uses the kernel.
+   */
+  papiAttachError?: string;
   hardware: PapiHardware;
   components: PapiComponent[];
   /** PAPI's: presets first, then native events by component, in PAPI's order. */
@@ -55,13 +62,23 @@ export function loadEventCatalog(preference: BackendPreference = backendPreferen
   };
 }
 
-type PapiPart = Pick<EventCatalog, 'papiVersion' | 'papiError' | 'hardware' | 'components' | 'papiEvents'>;
+type PapiPart = Pick<EventCatalog, 'papiVersion' | 'papiError' | 'papiAttachError' | 'hardware' | 'components' | 'papiEvents'>;
 
 function loadPapi(): PapiPart {
   try {
     const presets = papiPresets().map((e): CatalogEvent => ({ ...e, kind: 'preset' }));
     const natives = papiNativeEvents().map((e): CatalogEvent => ({ ...e, kind: 'native' }));
-    return { papiVersion: papiVersion().text, hardware: papiHardware(), components: papiComponents(), papiEvents: [...presets, ...natives] };
+    const components = papiComponents();
+    const perfEvent = components.find((c) => c.name === 'perf_event');
+    const attachError = perfEvent && !perfEvent.disabled ? attachProblem() : undefined;
+    const events = [...presets, ...natives];
+    return {
+      papiVersion: papiVersion().text,
+      hardware: papiHardware(),
+      components,
+      papiEvents: attachError ? events.map((e) => withoutAttach(e, attachError)) : events,
+      ...(attachError ? { papiAttachError: attachError } : {}),
+    };
   } catch (err) {
     if (!(err instanceof PapiError)) throw err;
     return {
@@ -74,6 +91,12 @@ function loadPapi(): PapiPart {
   }
 }
 
+/** A PAPI event FPerf cannot use because PAPI cannot attach sets to threads here. */
+export function withoutAttach(event: CatalogEvent, attachError: string): CatalogEvent {
+  if (!event.available) return event;
+  return { ...event, available: false, reason: `PAPI cannot attach it to another thread here (${attachError}; it needs a hardware PMU)` };
+}
+
 /** Why the events are counted by whom, for --list-events and the reports. */
 export function backendNote(papi: PapiPart, kernel: readonly KernelEvent[], preference: BackendPreference): string {
   const perfEvent = papi.components.find((c) => c.name === 'perf_event');
@@ -81,6 +104,10 @@ export function backendNote(papi: PapiPart, kernel: readonly KernelEvent[], pref
   const direct = `${kernelCount} of ${kernel.length} kernel events counted directly (perf_event_open)`;
   if (preference === 'kernel') return `counters forced to the kernel backend: ${direct}; PAPI not used`;
   if (papi.papiError) return `PAPI cannot be used (${papi.papiError}): ${direct}`;
+  if (papi.papiAttachError) {
+    const why = `PAPI cannot attach event sets to other threads here (${papi.papiAttachError}; its perf_event component checks an attach with a hardware event, and this CPU has no PMU)`;
+    return preference === 'papi' ? `counters forced to PAPI, but ${why}` : `${why}: ${direct}`;
+  }
   if (!perfEvent || perfEvent.disabled) {
     const why = perfEvent?.disabledReason ? `: ${explainDisabled(perfEvent.disabledReason)}` : '';
     return preference === 'papi'

@@ -23,6 +23,8 @@ export interface EventListing {
   /** "" when PAPI could not be initialised (papiError says why). */
   papiVersion: string;
   papiError?: string;
+  /** Why PAPI cannot attach sets to other threads here (its events then count as unavailable). */
+  papiAttachError?: string;
   hardware: PapiHardware;
   components: PapiComponent[];
   preference: BackendPreference;
@@ -58,6 +60,7 @@ export function eventListing(catalog: EventCatalog, defaultEvents: EventListing[
   return {
     papiVersion: catalog.papiVersion,
     ...(catalog.papiError ? { papiError: catalog.papiError } : {}),
+    ...(catalog.papiAttachError ? { papiAttachError: catalog.papiAttachError } : {}),
     hardware: catalog.hardware,
     components: catalog.components,
     preference: catalog.preference,

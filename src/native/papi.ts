@@ -99,6 +99,7 @@ interface PapiBinding {
   papiNativeEvents(): PapiEvent[];
   papiValidateEventSet(names: string[]): EventSetCheck;
   papiCalibrateReadCost(names: string[], iterations: number): ReadCost;
+  papiAttachCheck(): string;
   PapiCounter: new (names: string[]) => EventCounter;
 }
 
@@ -146,6 +147,16 @@ export function papiNativeEvents(): PapiEvent[] {
  */
 export function validateEventSet(names: readonly string[]): EventSetCheck {
   return papiCall(() => binding().papiValidateEventSet([...names]));
+}
+
+/**
+ * undefined when PAPI can attach an event set to another thread of a
+ * process (what FPerf's control thread does for every thread of the
+ * target), else PAPI's reason: its perf_event component checks an attach
+ * with a hardware event, so it fails where the CPU has no PMU.
+ */
+export function attachProblem(): string | undefined {
+  return papiCall(() => binding().papiAttachCheck()) || undefined;
 }
 
 /** Cost of one PAPI_read of the event set `names` on this machine (median of `iterations`). */

@@ -15,6 +15,7 @@ import {
   type EventAvailability,
   type KnownEvent,
 } from '../../src/fperf/event-selection.js';
+import { withoutAttach } from '../../src/fperf/event-catalog.js';
 import { UserError } from '../../src/util/user-error.js';
 
 const preset = (name: string, available: boolean): KnownEvent => ({
@@ -274,6 +275,19 @@ describe('backends', () => {
     expect(eventSetBackend(['perf::MAJOR-FAULTS'], { events })).toBe('kernel');
     const mixed = userError(() => eventSetBackend(['perf::TASK-CLOCK', 'perf::MAJOR-FAULTS'], { events }));
     expect(mixed.message).toBe("FPerf counts one event set with one backend: perf::TASK-CLOCK is PAPI's, perf::MAJOR-FAULTS the kernel's");
+  });
+
+  test('auto, PAPI active but unable to attach sets to other threads (no PMU): the kernel counts, PAPI says why not', () => {
+    const attachError = 'PAPI_attach: Event does not exist';
+    const papi = [native('perf::TASK-CLOCK', true), native('perf::PAGE-FAULTS', true), preset('PAPI_TOT_CYC', false)].map((e) =>
+      withoutAttach({ ...e, component: 'perf_event', derived: false, description: e.name, kind: e.kind }, attachError),
+    );
+    expect(papi.map((e) => e.available)).toEqual([false, false, false]);
+    expect(papi[0]!.reason).toMatch(/cannot attach it to another thread here \(PAPI_attach: Event does not exist; it needs a hardware PMU\)/);
+    expect(papi[2]!.reason).toBe('no native events for it on this CPU'); // an older reason stays
+    const events = servedEvents(papi, KERNEL, 'auto');
+    expect(eventSetBackend(['perf::TASK-CLOCK', 'perf::PAGE-FAULTS'], { events })).toBe('kernel');
+    expect(chooseDefaultEvents({ events, hardware: noPmu.hardware })).toMatchObject({ backend: 'kernel' });
   });
 
   test('a forced backend serves only its own events', () => {
