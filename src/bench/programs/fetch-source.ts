@@ -118,15 +118,18 @@ async function unpackedDirName(scratch: string, pkg: string): Promise<string> {
 }
 
 /**
- * `-t 'bookworm*'` on a Debian 12 host: the newest version in the host's own
- * release and its -security and -updates suites, even when APT also lists
- * newer releases' sources (a machine with trixie or sid deb-src entries would
- * otherwise build redis 8 or lua 5.4.9, which the recipes and the pinned
- * workload outputs are not written for). Nothing on a host without a codename.
+ * `-t bookworm` on a Debian 12 host: the version in the host's own release,
+ * even when APT also lists newer releases' sources (a machine with trixie or
+ * sid deb-src entries would otherwise build redis 8 or lua 5.4.9, which the
+ * recipes and the pinned workload outputs are not written for). Not the
+ * -security suite: its uploads would change the tests' sources on any day,
+ * and a partial mirror may lack them (this machine's has no libzstd
+ * 1.5.4+dfsg2-5+deb12u1, while apt lists it); the release changes only at
+ * point releases. Nothing on a host without a codename.
  */
 export function hostReleaseOptions(osRelease = readOsRelease()): string[] {
   const codename = /^VERSION_CODENAME=["']?([a-z0-9-]+)["']?$/m.exec(osRelease)?.[1];
-  return codename ? ['-t', `${codename}*`] : [];
+  return codename ? ['-t', codename] : [];
 }
 
 function readOsRelease(): string {
