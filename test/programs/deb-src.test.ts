@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addDebSrcToDeb822, addDebSrcToOneLine } from '../../src/bench/programs/deb-src.js';
+import { hostReleaseOptions } from '../../src/bench/programs/fetch-source.js';
 
 describe('enabling deb-src', () => {
   it('adds deb-src to deb822 Types lines that lack it, and only those', () => {
@@ -38,5 +39,12 @@ describe('enabling deb-src', () => {
       '',
     ]);
     expect(addDebSrcToOneLine(after)).toBe(after);
+  });
+});
+
+describe('choosing the source release', () => {
+  it("asks for the host's own release, whatever newer releases APT also lists", () => {
+    expect(hostReleaseOptions('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n')).toEqual(['-t', 'bookworm']);
+    expect(hostReleaseOptions('PRETTY_NAME="Debian GNU/Linux trixie/sid"\nID=debian\n')).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../util/user-error.js';
@@ -48,7 +49,7 @@ export async function fetchSource(pkg: string, options: FetchOptions = {}): Prom
       const scratch = await fs.mkdtemp(path.join(parent, `.fetch-${pkg}-`));
       try {
         progress(`fetching Debian source ${pkg} ${version} (apt-get source) into ${dir}`);
-        await runCommand('apt-get', ['source', '-qq', ...sandboxOptions(), pkg], { cwd: scratch });
+        await runCommand('apt-get', ['source', '-qq', ...sandboxOptions(), ...hostReleaseOptions(), pkg], { cwd: scratch });
         // The directory is named after the version we asked about; an apt-get
         // update in between could have fetched another.
         if (!(await exists(path.join(scratch, `${pkg}_${version}.dsc`)))) {
@@ -100,7 +101,7 @@ async function askApt(pkg: string, root: string, progress: ProgressSink): Promis
 
 async function printedVersion(pkg: string): Promise<string> {
   // Lines look like: 'http://…/bzip2_1.0.8-5.dsc' bzip2_1.0.8-5.dsc 2206 SHA256:…
-  const { stdout } = await runCommand('apt-get', ['source', '--print-uris', '-qq', pkg]);
+  const { stdout } = await runCommand('apt-get', ['source', '--print-uris', '-qq', ...hostReleaseOptions(), pkg]);
   for (const line of stdout.split('\n')) {
     const fileName = line.split(' ')[1];
     const match = fileName && /^(.+?)_(.+)\.dsc$/.exec(fileName);
@@ -114,6 +115,29 @@ async function unpackedDirName(scratch: string, pkg: string): Promise<string> {
   const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name);
   if (dirs.length !== 1) throw new Error(`apt-get source ${pkg} left ${dirs.length} directories in ${scratch}: ${dirs.join(', ')}`);
   return dirs[0]!;
+}
+
+/**
+ * `-t bookworm` on a Debian 12 host: the version in the host's own release,
+ * even when APT also lists newer releases' sources (a machine with trixie or
+ * sid deb-src entries would otherwise build redis 8 or lua 5.4.9, which the
+ * recipes and the pinned workload outputs are not written for). Not the
+ * -security suite: its uploads would change the tests' sources on any day,
+ * and a partial mirror may lack them (this machine's has no libzstd
+ * 1.5.4+dfsg2-5+deb12u1, while apt lists it); the release changes only at
+ * point releases. Nothing on a host without a codename.
+ */
+export function hostReleaseOptions(osRelease = readOsRelease()): string[] {
+  const codename = /^VERSION_CODENAME=["']?([a-z0-9-]+)["']?$/m.exec(osRelease)?.[1];
+  return codename ? ['-t', codename] : [];
+}
+
+function readOsRelease(): string {
+  try {
+    return readFileSync('/etc/os-release', 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /**
