@@ -8,7 +8,7 @@ import { loadAddon } from './load-addon.js';
 
 export interface RawPatchReport {
   threads: number;
-  singleSteps: number;
+  restops: number;
   sites: number;
   stopWindowNs: number;
 }
@@ -35,6 +35,8 @@ interface PatchEngineBinding {
     expected: Uint8Array,
     replacement: Uint8Array,
     stopTimeoutMs: number,
+    zoneStarts?: Float64Array,
+    zoneEnds?: Float64Array,
   ): Promise<RawPatchReport>;
   readMemory(pid: number, addresses: Float64Array, lengths: Uint32Array): Promise<RawMemorySnapshot>;
   setAbortRequested(on: boolean): void;
@@ -53,8 +55,10 @@ export function patchSitesRaw(
   expected: Uint8Array,
   replacement: Uint8Array,
   stopTimeoutMs: number,
+  zoneStarts?: Float64Array,
+  zoneEnds?: Float64Array,
 ): Promise<RawPatchReport> {
-  return binding().patchSites(pid, addresses, lengths, expected, replacement, stopTimeoutMs);
+  return binding().patchSites(pid, addresses, lengths, expected, replacement, stopTimeoutMs, zoneStarts, zoneEnds);
 }
 
 export function readMemoryRaw(pid: number, addresses: Float64Array, lengths: Uint32Array): Promise<RawMemorySnapshot> {
