@@ -38,14 +38,14 @@ try {
       }));
       const result = await patchSites(pid, sites);
       windows.push(result.stopWindowNs);
-      steps += result.singleSteps;
+      steps += result.restops;
       threads = result.threads;
     }
     windows.sort((a, b) => a - b);
     const at = (q) => windows[Math.min(windows.length - 1, Math.floor(q * windows.length))];
     console.log(
       `${String(count).padStart(6)} sites, ${threads} threads, ${runs} runs: stop window median ${ms(at(0.5))} ms, ` +
-        `p90 ${ms(at(0.9))} ms, max ${ms(windows[windows.length - 1])} ms (single steps: ${steps})`,
+        `p90 ${ms(at(0.9))} ms, max ${ms(windows[windows.length - 1])} ms (thread re-stops: ${steps})`,
     );
   }
 } finally {

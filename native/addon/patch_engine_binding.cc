@@ -31,8 +31,10 @@ Array TypedArg(const Napi::Value& v, napi_typedarray_type type, const char* what
 }
 
 // patchSites(pid, addresses: Float64Array, lengths: Uint8Array, expected: Uint8Array,
-//            replacement: Uint8Array, stopTimeoutMs: number): Promise<PatchReport>
-// expected and replacement hold the sites' bytes back to back.
+//            replacement: Uint8Array, stopTimeoutMs: number,
+//            zoneStarts?: Float64Array, zoneEnds?: Float64Array): Promise<PatchReport>
+// expected and replacement hold the sites' bytes back to back; zone i is
+// [zoneStarts[i], zoneEnds[i]), a no-stop zone (site_patcher.h).
 Napi::Value PatchSitesJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 6) throw Napi::TypeError::New(env, "patchSites(pid, addresses, lengths, expected, replacement, stopTimeoutMs)");
@@ -56,17 +58,29 @@ Napi::Value PatchSitesJs(const Napi::CallbackInfo& info) {
     sites[i].replacement.assign(replacement.Data() + offset, replacement.Data() + offset + length);
     offset += length;
   }
+  std::vector<NoStopZone> zones;
+  if (info.Length() >= 8 && !info[6].IsUndefined()) {
+    auto starts = TypedArg<Napi::Float64Array>(info[6], napi_float64_array, "zoneStarts");
+    auto ends = TypedArg<Napi::Float64Array>(info[7], napi_float64_array, "zoneEnds");
+    if (starts.ElementLength() != ends.ElementLength()) throw Napi::RangeError::New(env, "one end per zone start");
+    for (size_t i = 0; i < starts.ElementLength(); i++) {
+      zones.push_back({static_cast<uint64_t>(starts[i]), static_cast<uint64_t>(ends[i])});
+    }
+  }
   StopOptions options;
   options.stop_timeout = std::chrono::milliseconds(static_cast<long>(timeout_ms));
   options.abort_requested = &TracerThread::Get().abort_requested();
 
   return RunOnTracerThread<PatchReport>(
-      env, [pid, sites = std::move(sites), options]() { return PatchSites(pid, sites, options); },
+      env, [pid, sites = std::move(sites), zones = std::move(zones), options]() {
+        return PatchSites(pid, sites, zones, options);
+      },
       [](Napi::Env env, const PatchReport& report) -> Napi::Value {
         Napi::Object o = Napi::Object::New(env);
         o.Set("threads", Napi::Number::New(env, static_cast<double>(report.threads)));
-        o.Set("singleSteps", Napi::Number::New(env, static_cast<double>(report.single_steps)));
+        o.Set("restops", Napi::Number::New(env, static_cast<double>(report.restops)));
         o.Set("sites", Napi::Number::New(env, static_cast<double>(report.sites)));
+        o.Set("nopSkips", Napi::Number::New(env, static_cast<double>(report.nop_skips)));
         o.Set("writes", Napi::Number::New(env, static_cast<double>(report.writes)));
         o.Set("stopWindowNs", Napi::Number::New(env, static_cast<double>(report.stop_window_ns)));
         return o;

@@ -57,6 +57,12 @@ std::string TaskWaitChannel(pid_t pid, pid_t tid) {
   return wchan == "0" ? "" : wchan;
 }
 
+long long TaskCpuTimeNs(pid_t pid, pid_t tid) {
+  std::string schedstat = ReadSmallFile(TaskPath(pid, tid, "schedstat"));
+  if (schedstat.empty() || schedstat[0] < '0' || schedstat[0] > '9') return -1;
+  return std::strtoll(schedstat.c_str(), nullptr, 10);
+}
+
 pid_t TaskTracer(pid_t pid, pid_t tid) {
   std::string status = ReadSmallFile(TaskPath(pid, tid, "status"));
   size_t at = status.find("\nTracerPid:");

@@ -19,6 +19,10 @@ bool TaskIsDead(pid_t pid, pid_t tid);
 // The kernel function a sleeping thread waits in ("" when unknown).
 std::string TaskWaitChannel(pid_t pid, pid_t tid);
 
+// Time the thread has spent on a CPU, in ns (/proc/.../schedstat, exact
+// to the moment of the read also while it runs); -1 if unknown.
+long long TaskCpuTimeNs(pid_t pid, pid_t tid);
+
 // TracerPid of a thread: the tid of the thread tracing it, 0 if none, -1 if unknown.
 pid_t TaskTracer(pid_t pid, pid_t tid);
 

@@ -266,18 +266,19 @@ void StoppedProcess::WriteRegisters(TracedThread& thread, const user_regs_struct
   thread.regs = regs;
 }
 
-ResumeOutcome StoppedProcess::ContinueUntilStop(TracedThread& thread, int signal, milliseconds timeout) {
-  return ResumeAndWait(thread, PTRACE_CONT, signal, timeout);
-}
-
-ResumeOutcome StoppedProcess::ResumeAndWait(TracedThread& thread, int request, int signal, milliseconds timeout) {
-  // While this thread runs, a clone() must not produce a thread we do not
-  // hold: have the kernel attach and stop new threads at birth.
+// While a thread runs and the others stay stopped, a clone() must not
+// produce a thread we do not hold: have the kernel attach and stop new
+// threads at birth.
+void StoppedProcess::FollowClones(TracedThread& thread) {
   if (!thread.follows_clones) {
     if (ptrace(PTRACE_SETOPTIONS, thread.tid, nullptr, PTRACE_O_TRACECLONE) == 0) thread.follows_clones = true;
   }
+}
+
+ResumeOutcome StoppedProcess::ContinueUntilStop(TracedThread& thread, int signal, milliseconds timeout) {
+  FollowClones(thread);
   ResumeOutcome outcome;
-  if (ptrace(static_cast<__ptrace_request>(request), thread.tid, nullptr, signal) != 0) {
+  if (ptrace(PTRACE_CONT, thread.tid, nullptr, signal) != 0) {
     outcome.kind = ResumeOutcome::Kind::kExited;  // ESRCH: killed while stopped
     return outcome;
   }
@@ -313,7 +314,7 @@ ResumeOutcome StoppedProcess::ResumeAndWait(TracedThread& thread, int request, i
     const int event = status >> 16;
     if (event == PTRACE_EVENT_CLONE) {
       Dispatch(thread.tid, status);
-      ptrace(static_cast<__ptrace_request>(request), thread.tid, nullptr, 0);
+      ptrace(PTRACE_CONT, thread.tid, nullptr, 0);
       continue;
     }
     thread.state = State::kStopped;
@@ -339,29 +340,59 @@ ResumeOutcome StoppedProcess::ResumeAndWait(TracedThread& thread, int request, i
   return outcome;
 }
 
-bool StoppedProcess::SingleStep(TracedThread& thread) {
-  constexpr milliseconds kStepTimeout{1000};
-  for (int attempt = 0; attempt < 16; attempt++) {
-    ResumeOutcome outcome = ResumeAndWait(thread, PTRACE_SINGLESTEP, 0, kStepTimeout);
-    switch (outcome.kind) {
-      case ResumeOutcome::Kind::kExited:
-        return false;
-      case ResumeOutcome::Kind::kTimedOut:
-        throw TraceFailure("step-timeout",
-                           "thread " + std::to_string(thread.tid) +
-                               " did not complete a single step (blocked in a system call?)",
-                           thread.tid);
-      case ResumeOutcome::Kind::kStopped:
-        break;
-    }
-    if (outcome.event != 0) return true;  // a stop event; the caller looks at where the thread is now
-    if (outcome.signal == SIGTRAP && outcome.si_code == TRAP_TRACE) return true;
-    // A signal arrived before the step: hold it for Resume() and step again.
-    // (A SIGTRAP of another kind comes from an instruction that executed.)
-    thread.intercepted_signals.push_back(outcome.signal);
-    if (outcome.signal == SIGTRAP) return true;
+// Resume and re-stop, never single-step. A tracer that dies is detached by
+// the kernel, which leaves a thread's trap flag as it finds it: a thread
+// being single-stepped when the tool is SIGKILLed would take a SIGTRAP
+// after its next instruction and, with the default action, kill the
+// process. PTRACE_CONT and PTRACE_INTERRUPT leave the flags alone, so a
+// tracer killed at any point here leaves a thread that simply runs on.
+//
+// An interrupt that arrives before the resumed thread has returned to user
+// mode stops it where it was, having run nothing; on a busy machine a woken
+// thread may wait milliseconds for a CPU. So the interrupt is sent once the
+// thread has been on a CPU for `run_for` (WaitForCpuTime), not after a
+// fixed sleep. The caller looks at the pc again and asks for a longer run
+// next time.
+bool StoppedProcess::RunBriefly(TracedThread& thread, std::chrono::nanoseconds run_for) {
+  FollowClones(thread);
+  const long long cpu_before = TaskCpuTimeNs(pid_, thread.tid);
+  if (ptrace(PTRACE_CONT, thread.tid, nullptr, 0) != 0) {
+    thread.state = State::kExited;  // ESRCH from a ptrace stop: SIGKILL or exit_group took it
+    return false;
   }
-  throw TraceFailure("step-failed", "thread " + std::to_string(thread.tid) + " keeps receiving signals", thread.tid);
+  thread.state = State::kRunning;
+  WaitForCpuTime(thread.tid, cpu_before, run_for);
+  // ESRCH: the thread is exiting; its exit is reported to us like a stop.
+  ptrace(PTRACE_INTERRUPT, thread.tid, nullptr, nullptr);
+  // As in the first stop: exits, signal-delivery stops (the signal is kept
+  // for Resume), clone events and the births they announce, the deadline and
+  // SIGINT/SIGTERM. A signal-delivery stop may come before the interrupt's
+  // own stop; the interrupt then stays pending and is taken, without any
+  // instruction run, on the next PTRACE_CONT, and cleared by the detach.
+  AwaitStops(SteadyClock::now() + options_.stop_timeout);
+  return thread.state == State::kStopped;
+}
+
+// Returns once the thread has run `run_for` on a CPU since it was resumed,
+// or is no longer runnable (blocked in a system call, stopped by a signal,
+// exited), or kRunWallLimit has passed without that (no CPU for it). Where
+// schedstat is missing, `run_for` of wall time stands in for CPU time.
+void StoppedProcess::WaitForCpuTime(pid_t tid, long long cpu_before, std::chrono::nanoseconds run_for) {
+  constexpr milliseconds kRunWallLimit{100};
+  const SteadyClock::time_point resumed = SteadyClock::now();
+  PollBackoff backoff;
+  for (;;) {
+    backoff.Pause();
+    const SteadyClock::time_point now = SteadyClock::now();
+    if (now - resumed > kRunWallLimit) return;
+    const long long cpu = cpu_before < 0 ? -1 : TaskCpuTimeNs(pid_, tid);
+    if (cpu < 0) {
+      if (now - resumed >= run_for) return;
+      continue;
+    }
+    if (cpu - cpu_before >= run_for.count()) return;
+    if (TaskState(pid_, tid) != 'R') return;
+  }
 }
 
 void StoppedProcess::Resume() noexcept {

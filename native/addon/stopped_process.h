@@ -26,7 +26,7 @@ struct TracedThread {
   bool reaped = false;          // its exit was collected with waitpid
   bool follows_clones = false;  // PTRACE_O_TRACECLONE is set
   // Signals the thread was about to receive when it stopped (signal-delivery
-  // stops) or while we stepped it: they are delivered again on resume.
+  // stops) or while it ran briefly to leave a site: delivered again on resume.
   std::vector<int> intercepted_signals;
   user_regs_struct regs{};
 };
@@ -37,7 +37,7 @@ struct StopOptions {
   const std::atomic<bool>* abort_requested = nullptr;
 };
 
-// How a thread resumed with PTRACE_CONT or PTRACE_SINGLESTEP stopped again.
+// How a thread resumed with PTRACE_CONT stopped again.
 struct ResumeOutcome {
   enum class Kind { kStopped, kExited, kTimedOut } kind = Kind::kStopped;
   int signal = 0;       // WSTOPSIG for a signal-delivery stop (0 for event stops)
@@ -63,9 +63,14 @@ class StoppedProcess {
   void ReadRegisters(TracedThread& thread);
   void WriteRegisters(TracedThread& thread, const user_regs_struct& regs);
 
-  // Executes one instruction of `thread` (pending signals are held back and
-  // re-delivered on Resume). Returns false if the thread exited meanwhile.
-  bool SingleStep(TracedThread& thread);
+  // Lets `thread` alone run for about `run_for` and stops it again
+  // (PTRACE_CONT, PTRACE_INTERRUPT), the other threads staying stopped: how a
+  // thread leaves a place where it must not stand during a write, without
+  // the trap flag. Signals it was about to receive are held back and
+  // re-delivered on Resume; threads it creates meanwhile are born stopped.
+  // Returns false if the thread exited. Throws TraceFailure ("stop-timeout",
+  // "interrupted") like the first stop.
+  bool RunBriefly(TracedThread& thread, std::chrono::nanoseconds run_for);
 
   // Lets `thread` run (with `signal`, 0 for none) until its next stop or
   // exit, at most `timeout`; on timeout the thread is interrupted again.
@@ -89,7 +94,8 @@ class StoppedProcess {
   void InterruptSeized();
   void AwaitStops(SteadyClock::time_point deadline);
   void Dispatch(pid_t tid, int status);
-  ResumeOutcome ResumeAndWait(TracedThread& thread, int request, int signal, std::chrono::milliseconds timeout);
+  void FollowClones(TracedThread& thread);
+  void WaitForCpuTime(pid_t tid, long long cpu_before, std::chrono::nanoseconds run_for);
   bool RescanFindsNewThreads();
   void MarkVanishedThreads();
   void CheckAbort() const;

@@ -8,8 +8,9 @@ import { loadAddon } from './load-addon.js';
 
 export interface RawPatchReport {
   threads: number;
-  singleSteps: number;
+  restops: number;
   sites: number;
+  nopSkips: number;
   writes: number;
   stopWindowNs: number;
 }
@@ -36,6 +37,8 @@ interface PatchEngineBinding {
     expected: Uint8Array,
     replacement: Uint8Array,
     stopTimeoutMs: number,
+    zoneStarts?: Float64Array,
+    zoneEnds?: Float64Array,
   ): Promise<RawPatchReport>;
   readMemory(pid: number, addresses: Float64Array, lengths: Uint32Array): Promise<RawMemorySnapshot>;
   setAbortRequested(on: boolean): void;
@@ -54,8 +57,10 @@ export function patchSitesRaw(
   expected: Uint8Array,
   replacement: Uint8Array,
   stopTimeoutMs: number,
+  zoneStarts?: Float64Array,
+  zoneEnds?: Float64Array,
 ): Promise<RawPatchReport> {
-  return binding().patchSites(pid, addresses, lengths, expected, replacement, stopTimeoutMs);
+  return binding().patchSites(pid, addresses, lengths, expected, replacement, stopTimeoutMs, zoneStarts, zoneEnds);
 }
 
 export function readMemoryRaw(pid: number, addresses: Float64Array, lengths: Uint32Array): Promise<RawMemorySnapshot> {

@@ -137,7 +137,7 @@ export function explainEngineFailure(pid: number, err: unknown): unknown {
     case 'site-mismatch':
       return new UserError(err.message, 'the probe list does not match this process, or another tool changed its code');
     case 'thread-in-site':
-    case 'step-timeout':
+    case 'thread-in-zone':
       return new UserError(err.message, 'nothing was written; retry');
     case 'write-failed':
     case 'verify-failed':

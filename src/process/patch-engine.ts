@@ -23,18 +23,36 @@ export interface SiteChange {
 export interface PatchResult {
   /** Threads stopped. */
   threads: number;
-  /** Single steps taken to move threads out of sites. */
-  singleSteps: number;
+  /**
+   * Times a thread was resumed alone and stopped again to leave a site or a
+   * no-stop zone (the engine never single-steps: docs/hotpatch-engine.md).
+   */
+  restops: number;
   sites: number;
+  /** Threads moved past the NOPs that end a site by setting their pc (no run needed). */
+  nopSkips: number;
   /** Writes into the process: one per page that holds sites. */
   writes: number;
   /** First stop request to last thread resumed. */
   stopWindowNs: number;
 }
 
+/** [start, end): absolute addresses. */
+export interface AddressRange {
+  start: number;
+  end: number;
+}
+
 export interface PatchOptions {
   /** How long every thread gets to stop before the operation gives up (default 2000). */
   stopTimeoutMs?: number;
+  /**
+   * Code in which no thread may stand when the sites are written, first byte
+   * included (e.g. the dynamic loader's lazy resolver and PLT stubs while
+   * GOT slots are written). Threads there are moved out first; one that
+   * will not leave fails the operation, with nothing written.
+   */
+  noStopZones?: readonly AddressRange[];
 }
 
 export interface MemoryRange {
@@ -93,9 +111,17 @@ export async function patchSites(
     replacement.set(site.replacement, offset);
     offset += site.expected.length;
   }
+  const zones = options.noStopZones ?? [];
+  for (const zone of zones) {
+    if (!(zone.start < zone.end)) {
+      throw new RangeError(`no-stop zone 0x${zone.start.toString(16)}-0x${zone.end.toString(16)} is empty`);
+    }
+  }
+  const zoneStarts = Float64Array.from(zones, (z) => z.start);
+  const zoneEnds = Float64Array.from(zones, (z) => z.end);
   try {
     return await withSignalGuard(() =>
-      patchSitesRaw(pid, addresses, lengths, expected, replacement, options.stopTimeoutMs ?? 2000),
+      patchSitesRaw(pid, addresses, lengths, expected, replacement, options.stopTimeoutMs ?? 2000, zoneStarts, zoneEnds),
     );
   } catch (err) {
     throw explainEngineFailure(pid, err);

@@ -13,6 +13,7 @@ import {
   compileFixture,
   ensureBuilt,
   favourTestThread,
+  processState,
   repoRoot,
   sleep,
   startTarget,
@@ -41,19 +42,25 @@ afterAll(() => {
   target.kill();
 });
 
-function startTool(): { tool: ChildProcess; ops: () => number; exited: Promise<NodeJS.Signals | null> } {
-  const tool = spawn(
-    process.execPath,
-    [path.join(repoRoot, 'test/ptrace/patch-tool.mjs'), 'flip', String(target.pid), String(target.site('bulk_sites')), String(SITES)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+function startTool(
+  args = ['flip', String(target.pid), String(target.site('bulk_sites')), String(SITES)],
+): { tool: ChildProcess; ops: () => number; moves: () => number; exited: Promise<NodeJS.Signals | null> } {
+  const tool = spawn(process.execPath, [path.join(repoRoot, 'test/ptrace/patch-tool.mjs'), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   tools.push(tool);
   let ops = 0;
+  let moves = 0;
   tool.stdout!.on('data', (chunk: Buffer) => {
-    ops += chunk.toString().split('\n').filter((l) => l.startsWith('op ')).length;
+    for (const line of chunk.toString().split('\n')) {
+      const m = /^op \d+ .*moves (\d+)/.exec(line);
+      if (!m) continue;
+      ops++;
+      moves += Number(m[1]);
+    }
   });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => tool.on('exit', (_code, signal) => resolve(signal)));
-  return { tool, ops: () => ops, exited };
+  return { tool, ops: () => ops, moves: () => moves, exited };
 }
 
 /** Counts sites holding each state; throws on a torn site. */
@@ -129,5 +136,45 @@ describe('the tool is SIGKILLed mid-operation', () => {
       expect(states.off + states.on).toBe(SITES);
       await resetSites();
     }
+  });
+});
+
+describe('the tool is SIGKILLed while it moves a thread out of a multi-instruction site', () => {
+  // hammer's spinner loops through five 1-byte nops; the tool switches them
+  // with `add $1,%rcx; nop`, so before most writes the spinner stands inside
+  // the site and is moved out. The engine once single-stepped it: a tracer
+  // killed then left the trap flag set, and the target died of SIGTRAP at
+  // its next instruction. Now its pc is set past the NOPs (a thread inside
+  // other instructions is resumed and re-stopped): nothing is left behind,
+  // whenever the kill lands.
+  const NOP1_X5 = [0x90, 0x90, 0x90, 0x90, 0x90];
+  const ADD_RCX_NOP = [0x48, 0x83, 0xc1, 0x01, 0x90];
+
+  it('leaves the target alive, running untraced, with the site whole', async () => {
+    const spinSite = target.site('spin_site');
+    let moves = 0;
+    for (let round = 0; round < 8; round++) {
+      const tool = startTool(['spin', String(target.pid), String(spinSite)]);
+      await waitUntil('a few operations', () => tool.ops() >= 2, 60_000);
+      await sleep(Math.random() * 10);
+      tool.tool.kill('SIGKILL');
+      expect(await tool.exited).toBe('SIGKILL');
+      moves += tool.moves();
+      await expectTargetRunsUntraced();
+      // A thread left with TF set dies at its next instruction: give every
+      // thread time to run many.
+      await sleep(200);
+      expect(processState(target.pid)).toMatch(/^[RS]$/);
+      expect(threadStates(target.pid)).toHaveLength(10);
+      const [bytes] = await readMemory(target.pid, [{ address: spinSite, length: 5 }]);
+      const site = Array.from(bytes!);
+      expect([NOP1_X5, ADD_RCX_NOP]).toContainEqual(site);
+      if (site[0] === ADD_RCX_NOP[0]) {
+        await patchSites(target.pid, [{ address: spinSite, expected: Uint8Array.from(ADD_RCX_NOP), replacement: Uint8Array.from(NOP1_X5) }]);
+      }
+      await waitUntil('every thread untraced', () => allThreadsUntraced(target.pid));
+    }
+    // The tools did move the spinner out of the site (the case under test).
+    expect(moves).toBeGreaterThan(0);
   });
 });

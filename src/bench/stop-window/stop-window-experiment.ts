@@ -34,7 +34,7 @@ export interface StopWindowRow {
   maxMs: number;
   /** The whole switchProbes call, as an operator waits for it (the process runs meanwhile, except in the window). */
   medianSwitchMs: number;
-  singleSteps: number;
+  restops: number;
 }
 
 export const stopWindowExperiment: Experiment = {
@@ -56,7 +56,7 @@ async function runStopWindow(ctx: BenchContext): Promise<ExperimentOutput> {
       const windows: number[] = [];
       const switchMs: number[] = [];
       let threads = 0;
-      let singleSteps = 0;
+      let restops = 0;
       for (let i = 0; i < switches; i++) {
         if (i % 5 === 0) ctx.progress(`${sites} sites: switch ${i + 1}/${switches}`);
         const started = performance.now();
@@ -65,7 +65,7 @@ async function runStopWindow(ctx: BenchContext): Promise<ExperimentOutput> {
         if (!outcome.patch || outcome.changed !== sites) throw new Error(`switched ${outcome.changed} sites, expected ${sites}`);
         windows.push(outcome.patch.stopWindowNs / 1e6);
         threads = outcome.patch.threads;
-        singleSteps += outcome.patch.singleSteps;
+        restops += outcome.patch.restops;
       }
       // leave the probes off for the next case
       if (switches % 2 === 1) await switchProbes({ pid: target.pid, on: false, selection: { all: false, functions, kinds: DEFAULT_KINDS } });
@@ -79,7 +79,7 @@ async function runStopWindow(ctx: BenchContext): Promise<ExperimentOutput> {
         p90Ms: sorted[Math.min(sorted.length - 1, Math.floor(0.9 * sorted.length))]!,
         maxMs: sorted[sorted.length - 1]!,
         medianSwitchMs: median(switchMs),
-        singleSteps,
+        restops,
       });
     }
   } finally {
@@ -91,7 +91,7 @@ async function runStopWindow(ctx: BenchContext): Promise<ExperimentOutput> {
 
 function stopWindowMarkdown(rows: readonly StopWindowRow[], switches: number): string {
   const table = markdownTable(
-    ['sites', 'threads stopped', 'stop window median ms', 'p90 ms', 'max ms', 'target ms', 'met (median)', 'whole iprobe hot switch, median ms', 'single steps'],
+    ['sites', 'threads stopped', 'stop window median ms', 'p90 ms', 'max ms', 'target ms', 'met (median)', 'whole iprobe hot switch, median ms', 'thread re-stops'],
     rows.map((r) => [
       r.sites.toLocaleString('en'),
       r.threads,
@@ -101,7 +101,7 @@ function stopWindowMarkdown(rows: readonly StopWindowRow[], switches: number): s
       `< ${r.targetMs}`,
       r.medianMs < r.targetMs ? (r.maxMs < r.targetMs ? 'yes (max too)' : 'yes (not the max)') : 'no',
       formatMeasure(r.medianSwitchMs),
-      r.singleSteps,
+      r.restops,
     ]),
   );
   return [

@@ -97,7 +97,7 @@ function describeOutcome(o: SwitchOutcome, detach: boolean): string {
   }
   if (o.patch) {
     lines.push(
-      `  stop window ${(o.patch.stopWindowNs / 1e6).toFixed(3)} ms, ${o.patch.threads} threads stopped, ${o.patch.singleSteps} single-steps`,
+      `  stop window ${(o.patch.stopWindowNs / 1e6).toFixed(3)} ms, ${o.patch.threads} threads stopped, ${o.patch.restops} re-stops`,
     );
   }
   return `${lines.join('\n')}\n`;
