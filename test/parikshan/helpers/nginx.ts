@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { absentPort } from './tcp-fixtures.js';
+import { freePort } from './tcp-fixtures.js';
 import { waitFor } from './parikshan-process.js';
 
 export interface Nginx {
@@ -20,7 +20,7 @@ export async function startNginx(serverBody: string, extraHttp = ''): Promise<Ng
   const prefix = mkdtempSync(join(tmpdir(), 'parikshan-nginx-'));
   chmodSync(prefix, 0o755);
   mkdirSync(join(prefix, 'logs'));
-  const port = await absentPort();
+  const port = await freePort();
   const config = `
 daemon off;
 master_process off;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { absentPort } from './tcp-fixtures.js';
+import { freePort } from './tcp-fixtures.js';
 import { waitFor } from './parikshan-process.js';
 
 const run = promisify(execFile);
@@ -18,7 +18,7 @@ export interface RedisServer {
 /** A throw-away redis-server on 127.0.0.1, in its own temp dir, without persistence. */
 export async function startRedis(): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'parikshan-redis-'));
-  const port = await absentPort();
+  const port = await freePort();
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--enable-debug-command', 'yes'],

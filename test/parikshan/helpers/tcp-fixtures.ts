@@ -83,12 +83,37 @@ export async function startXorServer(behaviour: ReplicaBehaviour = { kind: 'fast
 }
 
 /** A port on which nothing listens (bound, then released). */
-export async function absentPort(): Promise<number> {
+/** An ephemeral port of 127.0.0.1 free a moment ago, for a server to listen on. */
+export async function freePort(): Promise<number> {
   const server = net.createServer().listen({ host: '127.0.0.1', port: 0 });
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/**
+ * A port of 127.0.0.1 nobody listens on, for as long as the test runs: a
+ * privileged one (below 1024) that refuses connections now. An ephemeral port
+ * closed after use was handed to another test's server in a busy run, and the
+ * "absent" peer answered.
+ */
+export async function absentPort(): Promise<number> {
+  for (let port = 1; port < 1024; port++) {
+    if (await refused(port)) return port;
+  }
+  throw new Error('every privileged port of 127.0.0.1 accepts connections');
+}
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
 }
 
 /**
