@@ -21,7 +21,7 @@ const WORKERS = 8;
  */
 const CASES = [
   { sites: 100, functions: 'probe_target_000[0-4]?', targetMs: 1 },
-  { sites: 10_000, functions: 'probe_target_*', targetMs: 50 },
+  { sites: 10_000, functions: 'probe_target_*', targetMs: 5 }, // issue #16's target, since writes are batched per page
 ] as const;
 
 export interface StopWindowRow {
